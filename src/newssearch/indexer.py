@@ -1,0 +1,154 @@
+"""Reindex: bring the Whoosh index in line with the archive folder.
+
+Incremental by default: only files whose size or mtime changed are read again, and
+articles whose file is gone are removed. ``full=True`` rebuilds everything. Either
+way the new index becomes visible in one atomic commit (see ``store``).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.index import FileIndex
+from whoosh.reading import IndexReader
+from whoosh.writing import CLEAR, MERGE_SMALL
+
+from . import store
+from .archive import ArchiveFile, scan
+from .errors import Problem
+from .readers import FileResult, read_file
+from .schema import build_schema, to_document
+
+Progress = Callable[[int], None]
+"""Called with the size in bytes of each archive file once it has been indexed."""
+
+
+@dataclass
+class ReindexReport:
+    """What a reindex did, for the summary line and for `stats`."""
+
+    full: bool
+    files: int = 0  # article files in the archive
+    files_read: int = 0  # of which read this time (new or changed)
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    articles: int = 0  # in the index afterwards
+    seconds: float = 0.0
+    finished: str = ""
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> list[Problem]:
+        """Files and records that were not indexed (the rest are warnings)."""
+        return [p for p in self.problems if p.skipped]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["problems"] = [asdict(p) for p in self.problems]
+        return data
+
+
+def reindex(archive_dir: str | Path, index_dir: str | Path, full: bool = False, progress: Progress | None = None) -> ReindexReport:
+    """Index new and changed archive files, drop removed ones; everything if ``full``."""
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    files, problems = scan(archive_dir)
+    with store.write_lock(index_dir):
+        if store.exists(index_dir):
+            index = whoosh_index.open_dir(str(index_dir), indexname=store.INDEX_NAME)
+        else:
+            index = whoosh_index.create_in(str(index_dir), build_schema(), indexname=store.INDEX_NAME)
+            full = True
+        report = ReindexReport(full=full, files=len(files), problems=problems)
+        _update(index, files, report, progress)
+        with index.reader() as reader:
+            report.articles = reader.doc_count()
+        if full:
+            _remove_other_versions(index_dir)
+        report.seconds = round(time.perf_counter() - started, 3)
+        report.finished = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        store.save_report(index_dir, report.to_dict())
+    return report
+
+
+def _update(index: FileIndex, files: list[ArchiveFile], report: ReindexReport, progress: Progress | None) -> None:
+    with index.reader() as reader:
+        indexed, ids_by_path = _indexed_files(reader)
+    old_ids = set().union(*ids_by_path.values())
+    current = {f.relpath: f.signature for f in files}
+    stale = {path for path, signature in indexed.items() if report.full or current.get(path) != signature}
+    to_read = [f for f in files if report.full or indexed.get(f.relpath) != f.signature]
+    stale_ids = set().union(*(ids_by_path[path] for path in stale))
+    report.files_read = len(to_read)
+    if not to_read and not stale:
+        return
+    writer = index.writer(limitmb=256)
+    try:
+        for path in stale if not report.full else ():
+            writer.delete_by_term("path", path)
+        add = writer.add_document if report.full else writer.update_document
+        new_ids: dict[str, str] = {}
+        for file, result in _read_all(to_read):
+            report.problems.extend(result.problems)
+            for article in result.articles:
+                if article.id in new_ids:
+                    report.problems.append(
+                        Problem(article.path, f"duplicate article id {article.id!r}, first read from {new_ids[article.id]}")
+                    )
+                    continue
+                new_ids[article.id] = article.path
+                add(**to_document(article, file))
+            if progress:
+                progress(file.size)
+        writer.commit(mergetype=CLEAR if report.full else MERGE_SMALL)
+    except BaseException:
+        writer.cancel()
+        raise
+    report.added = len(new_ids.keys() - old_ids)
+    report.updated = len(new_ids) - report.added
+    report.removed = len(stale_ids - new_ids.keys())
+
+
+def _indexed_files(reader: IndexReader) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """For the live (not deleted) documents: path -> file signature, and path -> article ids.
+
+    Read from sortable columns: terms of deleted documents linger in the lexicon.
+    """
+    signatures: dict[str, str] = {}
+    ids_by_path: dict[str, set[str]] = defaultdict(set)
+    if not reader.doc_count():
+        return signatures, ids_by_path
+    keys, ids = reader.column_reader("filekey"), reader.column_reader("id")
+    for docnum in reader.all_doc_ids():
+        path, signature = keys[docnum].split("\0", 1)
+        signatures[path] = signature
+        ids_by_path[path].add(ids[docnum])
+    return signatures, ids_by_path
+
+
+def _read_all(files: list[ArchiveFile]) -> Iterator[tuple[ArchiveFile, FileResult]]:
+    """Read files in worker processes (parsing is CPU-bound), in archive order."""
+    if len(files) < 2:
+        yield from ((f, read_file(f.abspath, f.relpath)) for f in files)
+        return
+    with ProcessPoolExecutor(max_workers=min(len(files), os.cpu_count() or 1)) as pool:
+        results = pool.map(read_file, [f.abspath for f in files], [f.relpath for f in files], chunksize=8)
+        yield from zip(files, results)
+
+
+def _remove_other_versions(index_dir: Path) -> None:
+    """After a full rebuild, delete the files of indexes built by other versions."""
+    for path in index_dir.iterdir():
+        name = path.name.lstrip("_")
+        if name.startswith("newssearch") and not name.startswith(store.INDEX_NAME + "_"):
+            path.unlink(missing_ok=True)

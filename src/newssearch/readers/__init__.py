@@ -1,0 +1,80 @@
+"""Readers: one module per archive format, picked by file name.
+
+``read_file`` turns one archive file into articles plus the problems met on the way;
+it never raises for bad input, so one bad file cannot stop a reindex.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from ..article import Article
+from ..errors import Problem, ReadError
+from . import export, html, reuters, text
+from .decoding import decode
+from .record import Output
+
+Reader = Callable[[str, str], Iterator[Output]]
+
+READERS: dict[str, Reader] = {
+    ".txt": text.read,
+    ".html": html.read,
+    ".htm": html.read,
+    ".jsonl": export.read_jsonl,
+    ".json": export.read_json,
+    ".csv": export.read_csv,
+    ".sgm": reuters.read,
+}
+"""File name suffix (before an optional .gz) -> reader."""
+
+
+def reader_for(name: str) -> Reader | None:
+    """The reader for a file name, looking through a trailing .gz; None if not an archive format."""
+    lower = name.lower().removesuffix(".gz")
+    suffix = lower[lower.rfind(".") :] if "." in lower else ""
+    return READERS.get(suffix)
+
+
+def unknown_type(relpath: str) -> Problem:
+    return Problem(relpath, f"unknown file type; supported: {', '.join(READERS)} (and .gz)")
+
+
+@dataclass
+class FileResult:
+    path: str
+    articles: list[Article] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_file(abspath: str, relpath: str) -> FileResult:
+    """Read every article of one archive file; problems are collected, never raised."""
+    result = FileResult(relpath)
+    reader = reader_for(relpath)
+    if reader is None:
+        result.problems.append(unknown_type(relpath))
+        return result
+    try:
+        with open(abspath, "rb") as file:
+            data = file.read()
+        if relpath.lower().endswith(".gz"):
+            data = _gunzip(data)
+        content, warning = decode(data, relpath)
+        if warning:
+            result.problems.append(warning)
+        for output in reader(content, relpath):
+            (result.articles if isinstance(output, Article) else result.problems).append(output)
+    except ReadError as error:
+        result.problems.append(Problem(relpath, str(error)))
+    except OSError as error:
+        result.problems.append(Problem(relpath, f"cannot read file: {error.strerror or error}"))
+    return result
+
+
+def _gunzip(data: bytes) -> bytes:
+    try:
+        return gzip.decompress(data)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise ReadError(f"damaged gzip file ({error}); compress the original again") from None

@@ -1,0 +1,47 @@
+"""Saved HTML pages, through trafilatura, the field's standard for news-article extraction.
+
+trafilatura finds the main text (no navigation, related lists, comments, footers,
+scripts or cookie banners) and the metadata in meta tags, <time> and JSON-LD.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+
+import trafilatura
+
+from ..article import Article
+from ..errors import ReadError
+from .dates import parse_date
+from .record import Output, clean_text, split_tags
+
+# Only dates the page states (meta tags, <time>, JSON-LD, URL): no guessing from free text.
+_DATE_PARAMS = {"extensive_search": False, "original_date": True}
+
+
+def read(text: str, path: str) -> Iterator[Output]:
+    with warnings.catch_warnings():  # trafilatura's internal lxml FutureWarnings are not ours
+        warnings.simplefilter("ignore")
+        document = trafilatura.bare_extraction(
+            text, with_metadata=True, include_comments=False, include_tables=True, date_extraction_params=_DATE_PARAMS
+        )
+    if document is None or not (document.text or "").strip():
+        raise ReadError("HTML page with no article text found (an index page or an empty template?)")
+    title = (document.title or "").strip()
+    paragraphs = [line for line in document.text.splitlines() if line.strip()]
+    if paragraphs and title and paragraphs[0].strip() == title:
+        paragraphs = paragraphs[1:]
+    url = document.url or ""
+    yield Article(
+        id=url or path,
+        title=title or paragraphs[0][:80],
+        body=clean_text("\n\n".join(paragraphs)),
+        path=path,
+        date=parse_date(document.date or ""),
+        source=document.sitename or document.hostname or "",
+        author=document.author or "",
+        section=", ".join(document.categories or []),
+        tags=split_tags(document.tags or []),
+        url=url,
+    )

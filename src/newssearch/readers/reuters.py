@@ -1,0 +1,68 @@
+"""Reuters-21578 SGML (reut2-NNN.sgm): many <REUTERS> records per file.
+
+Each record becomes an article ``reuters-<NEWID>`` with its DATE, TITLE, DATELINE
+(which opens the body, as on the wire), BODY, and TOPICS and PLACES as tags.
+Records without a BODY keep their unprocessed text, or just the title.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+
+from ..article import Article
+from ..errors import Problem
+from .dates import parse_date
+from .record import Output, clean_text, unrecognised_date
+
+_RECORD = re.compile(r"<REUTERS\b([^>]*)>(.*?)</REUTERS>", re.DOTALL)
+_NEWID = re.compile(r'NEWID="(\d+)"')
+_DATE = re.compile(r"(\d{1,2}-[A-Z]{3}-\d{4})\s+(\d\d:\d\d:\d\d)?")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _element(record: str, name: str) -> str:
+    match = re.search(rf"<{name}\b[^>]*>(.*?)</{name}>", record, re.DOTALL)
+    return match[1] if match else ""
+
+
+def _text(sgml: str) -> str:
+    return clean_text(html.unescape(_TAG.sub(" ", sgml)))
+
+
+def read(text: str, path: str) -> Iterator[Output]:
+    found = False
+    for match in _RECORD.finditer(text):
+        found = True
+        location = f"line {text.count(chr(10), 0, match.start()) + 1}"
+        newid = _NEWID.search(match[1])
+        if not newid:
+            yield Problem(path, "<REUTERS> record without a NEWID attribute", location)
+            continue
+        record = match[2]
+        raw_date = _text(_element(record, "DATE"))
+        date_match = _DATE.search(raw_date)
+        # The time is sometimes garbled ('605:12:19.12'): then the day alone is kept.
+        date = parse_date(" ".join(filter(None, date_match.groups()))) if date_match else None
+        if date is None and raw_date:
+            yield unrecognised_date(path, raw_date, location)
+        content = _element(record, "TEXT")
+        body_sgml = _element(content, "BODY") or _TAG.sub(" ", re.sub(r"<(TITLE|DATELINE)>.*?</\1>", " ", content, flags=re.DOTALL))
+        dateline = _text(_element(content, "DATELINE")).rstrip(" -")
+        body = _text(body_sgml.replace("\n    ", "\n\n"))  # indented lines start paragraphs
+        if dateline and body:
+            body = f"{dateline} - {body}"
+        yield Article(
+            id=f"reuters-{newid[1]}",
+            title=_text(_element(content, "TITLE")) or body[:80],
+            body=body,
+            path=path,
+            date=date,
+            source="Reuters",
+            tags=tuple(
+                dict.fromkeys(_text(d) for kind in ("TOPICS", "PLACES") for d in re.findall(r"<D>(.*?)</D>", _element(record, kind)))
+            ),
+        )
+    if not found:
+        yield Problem(path, "no <REUTERS> records found: is this a Reuters-21578 SGML file?")

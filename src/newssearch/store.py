@@ -1,0 +1,121 @@
+"""The index folder: opening it to read, locking it to write, and its small side files.
+
+Whoosh commits atomically: new segment files are written first, then a new table of
+contents is renamed into place. Readers therefore see the old index or the new one,
+never half of one, and a reindex killed at any moment leaves the old index usable.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from whoosh import index as whoosh_index
+from whoosh.index import FileIndex
+from whoosh.searching import Searcher
+
+from .errors import IndexLocked, IndexNotFound, IndexOutdated, NewssearchError
+from .schema import SCHEMA_VERSION
+
+INDEX_NAME = f"newssearch{SCHEMA_VERSION}"
+"""Whoosh's name for this version's index: an index of another version is never misread."""
+LOCK_FILE = "reindex.lock"
+REPORT_FILE = "last-reindex.json"
+
+T = TypeVar("T")
+
+
+def exists(index_dir: str | Path) -> bool:
+    return Path(index_dir).is_dir() and whoosh_index.exists_in(str(index_dir), indexname=INDEX_NAME)
+
+
+def open_index(index_dir: str | Path) -> FileIndex:
+    """Open this version's index for reading; a clear error if there is none."""
+    if not exists(index_dir):
+        if Path(index_dir).is_dir() and any(p.name.startswith("_newssearch") for p in Path(index_dir).iterdir()):
+            raise IndexOutdated(str(index_dir))
+        raise IndexNotFound(str(index_dir))
+    return _retry(lambda: whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME))
+
+
+def _retry(action: Callable[[], T], attempts: int = 5) -> T:
+    """Run ``action``, retrying when a concurrent commit removed a file it was about to open."""
+    for attempt in range(attempts):
+        try:
+            return action()
+        except FileNotFoundError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+class SearchIndex:
+    """A read-only handle on an index folder, shared by the CLI, the web app and the API.
+
+    Each thread keeps one Whoosh searcher and refreshes it when a reindex has
+    committed, so a long-running server serves new articles without a restart.
+    """
+
+    def __init__(self, index_dir: str | Path) -> None:
+        self.index_dir = Path(index_dir)
+        self._index = open_index(self.index_dir)
+        self._local = threading.local()
+
+    def searcher(self) -> Searcher:
+        current: Searcher | None = getattr(self._local, "searcher", None)
+        if current is None:
+            current = _retry(self._index.searcher)
+        elif not current.up_to_date():
+            current = _retry(current.refresh)
+        self._local.searcher = current
+        return current
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.index_dir.iterdir() if p.is_file())
+
+    def last_report(self) -> dict[str, Any] | None:
+        """The summary the last reindex left, or None if none did."""
+        try:
+            return json.loads((self.index_dir / REPORT_FILE).read_text())
+        except (OSError, ValueError):
+            return None
+
+
+@contextmanager
+def write_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index's write lock: one reindex at a time.
+
+    An flock is released by the kernel when its process dies, so a killed
+    reindex never leaves a stale lock behind.
+    """
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise NewssearchError(f"cannot write the index folder {index_dir}: {error.strerror}; check its permissions") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise IndexLocked(str(index_dir)) from None
+            raise
+        yield
+    finally:
+        os.close(fd)
+
+
+def save_report(index_dir: Path, report: dict[str, Any]) -> None:
+    """Write the reindex summary atomically (write, then rename) for `stats` to show."""
+    temporary = index_dir / f".{REPORT_FILE}.tmp"
+    temporary.write_text(json.dumps(report, indent=1))
+    temporary.replace(index_dir / REPORT_FILE)
