@@ -1,0 +1,35 @@
+"""newssearch: full-text search for a news archive.
+
+The Python API that the CLI and the web app are thin faces over::
+
+    from newssearch import reindex, SearchIndex, SearchRequest, search
+
+    reindex("archive", "index")                      # read the archive, update the index
+    index = SearchIndex("index")                     # read-only, reusable, thread-safe
+    result = search(index, SearchRequest("START treaty", facets=True))
+    for hit in result.hits:
+        print(hit.title, hit.date, hit.snippet)
+"""
+
+from .article import Article
+from .errors import (
+    ArchiveNotFound,
+    ArticleNotFound,
+    IndexLocked,
+    IndexNotFound,
+    IndexOutdated,
+    NewssearchError,
+    Problem,
+    QueryError,
+)
+from .indexer import ReindexReport, reindex
+from .readers import read_file
+from .search import FacetValue, Hit, SearchRequest, SearchResult, TimelineBar, get_article, search
+from .stats import IndexStats, index_stats
+from .store import SearchIndex
+
+__all__ = [
+    "ArchiveNotFound", "Article", "ArticleNotFound", "FacetValue", "Hit", "IndexLocked", "IndexNotFound",
+    "IndexOutdated", "IndexStats", "NewssearchError", "Problem", "QueryError", "ReindexReport", "SearchIndex",
+    "SearchRequest", "SearchResult", "TimelineBar", "get_article", "index_stats", "read_file", "reindex", "search",
+]  # fmt: skip

@@ -28,8 +28,8 @@ from .errors import Problem
 from .readers import FileResult, read_file
 from .schema import build_schema, to_document
 
-Progress = Callable[[int], None]
-"""Called with the size in bytes of each archive file once it has been indexed."""
+Progress = Callable[[int, int], None]
+"""Called as ``progress(bytes_just_indexed, bytes_to_index_in_all)`` after each file."""
 
 
 @dataclass
@@ -92,6 +92,7 @@ def _update(index: FileIndex, files: list[ArchiveFile], report: ReindexReport, p
     report.files_read = len(to_read)
     if not to_read and not stale:
         return
+    total_bytes = sum(f.size for f in to_read)
     writer = index.writer(limitmb=256)
     try:
         for path in stale if not report.full else ():
@@ -109,7 +110,7 @@ def _update(index: FileIndex, files: list[ArchiveFile], report: ReindexReport, p
                 new_ids[article.id] = article.path
                 add(**to_document(article, file))
             if progress:
-                progress(file.size)
+                progress(file.size, total_bytes)
         writer.commit(mergetype=CLEAR if report.full else MERGE_SMALL)
     except BaseException:
         writer.cancel()

@@ -7,7 +7,9 @@ original words, so snippets show whole words, not stems.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from datetime import date, timezone
 
 from whoosh.analysis import (
     Analyzer,
@@ -19,7 +21,10 @@ from whoosh.analysis import (
     StopFilter,
     Token,
 )
-from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh import columns
+from whoosh import query as q
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.qparser.common import QueryParserError
 from whoosh.support.charset import accent_map
 
 from .archive import ArchiveFile
@@ -30,8 +35,6 @@ SCHEMA_VERSION = 1
 
 TITLE_BOOST = 2.0
 SEARCH_FIELDS = ("title", "body")
-QUERY_FIELDS = ("title", "body", "source", "author", "tags", "section", "date")
-"""Fields a user may name in a query (``source:reuters``); others are searched as words."""
 
 
 class HyphenFilter(Filter):
@@ -62,6 +65,41 @@ class HyphenFilter(Filter):
             yield token
 
 
+class DayField(ID):
+    """Publication day as a ``YYYY-MM-DD`` term, queried as ``date:2023``, ``date:2023-03``,
+    ``date:2023-03-03`` or ``date:[2023-01-01 TO 2023-03-31]``.
+
+    One term per day keeps date ranges a handful of terms wide, where Whoosh's
+    DATETIME (one term per microsecond) made a month's range cost half a second.
+    """
+
+    _PARTIAL = re.compile(r"^\d{4}(-\d\d(-\d\d)?)?$")
+
+    def self_parsing(self) -> bool:
+        return True
+
+    def _check(self, text: str) -> str:
+        if not self._PARTIAL.match(text):
+            raise QueryParserError(f"date {text!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+        return text
+
+    def parse_query(self, fieldname: str, qstring: str, boost: float = 1.0) -> q.Query:
+        text = self._check(qstring.strip())
+        if len(text) == 10:
+            return q.Term(fieldname, text, boost=boost)
+        return q.Prefix(fieldname, text + "-", boost=boost)
+
+    def parse_range(self, fieldname: str, start: str | None, end: str | None, startexcl: bool, endexcl: bool, boost: float = 1.0) -> q.Query:
+        low = self._check(start.strip()) if start else None
+        high = self._check(end.strip()) + "~" if end else None  # "~" sorts after any "-MM-DD" suffix
+        return q.TermRange(fieldname, low, high, startexcl, endexcl, boost=boost)
+
+
+def day_range(since: date | None, until: date | None) -> q.Query:
+    """Articles published from ``since`` to ``until``, both days included, either open."""
+    return q.TermRange("date", since.isoformat() if since else None, until.isoformat() if until else None)
+
+
 def text_analyzer(stem: bool = True) -> Analyzer:
     analyzer = RegexTokenizer(r"\w+(?:[-.]\w+)*") | HyphenFilter() | LowercaseFilter() | CharsetFilter(accent_map)
     return analyzer | StopFilter() | StemFilter(cachesize=100_000) if stem else analyzer
@@ -74,8 +112,10 @@ def build_schema() -> Schema:
         id=ID(stored=True, unique=True, sortable=True),
         title=TEXT(analyzer=words, stored=True, field_boost=TITLE_BOOST),
         body=TEXT(analyzer=words, stored=True),
-        date=DATETIME(stored=True, sortable=True),
-        undated=NUMERIC(int, bits=8, sortable=True),  # sorts undated articles last, oldest-first too
+        date=DayField(),
+        published=STORED(),  # the full datetime, for display
+        timestamp=COLUMN(columns.NumericColumn("d")),  # for sorting by date
+        undated=COLUMN(columns.NumericColumn("B")),  # sorts undated articles last, oldest-first too
         year=ID(sortable=True),
         month=ID(sortable=True),
         source=TEXT(analyzer=names, stored=True),
@@ -110,7 +150,9 @@ def to_document(article: Article, file: ArchiveFile) -> dict[str, object]:
         "filekey": filekey(file),
     }
     if article.date is not None:
-        document["date"] = article.date
+        document["date"] = f"{article.date:%Y-%m-%d}"
+        document["published"] = article.date
+        document["timestamp"] = article.date.replace(tzinfo=timezone.utc).timestamp()
         document["year"] = f"{article.date:%Y}"
         document["month"] = f"{article.date:%Y-%m}"
     return document

@@ -23,6 +23,7 @@ from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
 from .errors import IndexLocked, IndexNotFound, IndexOutdated, NewssearchError
+from .query import QueryBuilder
 from .schema import SCHEMA_VERSION
 
 INDEX_NAME = f"newssearch{SCHEMA_VERSION}"
@@ -68,6 +69,7 @@ class SearchIndex:
     def __init__(self, index_dir: str | Path) -> None:
         self.index_dir = Path(index_dir)
         self._index = open_index(self.index_dir)
+        self.queries = QueryBuilder(self._index.schema)
         self._local = threading.local()
 
     def searcher(self) -> Searcher:

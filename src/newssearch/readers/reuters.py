@@ -2,7 +2,8 @@
 
 Each record becomes an article ``reuters-<NEWID>`` with its DATE, TITLE, DATELINE
 (which opens the body, as on the wire), BODY, and TOPICS and PLACES as tags.
-Records without a BODY keep their unprocessed text, or just the title.
+Records without a BODY keep their unprocessed text; "brief" records (a headline with
+the placeholder body "Blah blah blah.") are indexed by title alone.
 """
 
 from __future__ import annotations
@@ -48,14 +49,15 @@ def read(text: str, path: str) -> Iterator[Output]:
         if date is None and raw_date:
             yield unrecognised_date(path, raw_date, location)
         content = _element(record, "TEXT")
+        brief = re.search(r'<TEXT\b[^>]*TYPE="BRIEF"', record) is not None  # a headline; its body is "Blah blah blah."
         body_sgml = _element(content, "BODY") or _TAG.sub(" ", re.sub(r"<(TITLE|DATELINE)>.*?</\1>", " ", content, flags=re.DOTALL))
         dateline = _text(_element(content, "DATELINE")).rstrip(" -")
-        body = _text(body_sgml.replace("\n    ", "\n\n"))  # indented lines start paragraphs
+        body = "" if brief else _text(body_sgml.replace("\n    ", "\n\n"))  # indented lines start paragraphs
         if dateline and body:
             body = f"{dateline} - {body}"
         yield Article(
             id=f"reuters-{newid[1]}",
-            title=_text(_element(content, "TITLE")) or body[:80],
+            title=_text(_element(content, "TITLE")) or body.split("\n", 1)[0][:120],
             body=body,
             path=path,
             date=date,

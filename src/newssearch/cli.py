@@ -1,0 +1,214 @@
+"""The command line: a thin face over the Python API (parse options, call, print)."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import sys
+from contextlib import ExitStack
+from datetime import datetime
+from typing import Any
+
+import click
+
+from .errors import NewssearchError
+from .indexer import ReindexReport, reindex
+from .search import SORTS, SearchRequest, SearchResult, search
+from .stats import index_stats
+from .store import SearchIndex
+
+EXIT_SKIPPED = 3
+"""reindex: the index was updated, but some files or records could not be read."""
+
+
+class _Group(click.Group):
+    """Show a NewssearchError as the one-line message it is, never as a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NewssearchError as error:
+            raise click.ClickException(str(error)) from None
+
+
+index_option = click.option(
+    "--index", "index_dir", envvar="NEWSSEARCH_INDEX", default="index", show_default=True,
+    type=click.Path(file_okay=False), help="Index folder [env NEWSSEARCH_INDEX].",
+)  # fmt: skip
+archive_option = click.option(
+    "--archive", "archive_dir", envvar="NEWSSEARCH_ARCHIVE", default="archive", show_default=True,
+    type=click.Path(file_okay=False), help="Archive folder of articles [env NEWSSEARCH_ARCHIVE].",
+)  # fmt: skip
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
+
+
+def _color() -> bool | None:
+    """None lets click decide (colour on a terminal only); NO_COLOR turns it off everywhere."""
+    return False if os.environ.get("NO_COLOR") else None
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="newssearch")
+def main() -> None:
+    """Full-text search for a news archive.
+
+    Reindex a folder of articles (text, HTML, JSON/JSONL/CSV exports, Reuters SGML),
+    then search it from the terminal or the web.
+    """
+
+
+@main.command("reindex")
+@archive_option
+@index_option
+@click.option("--full", is_flag=True, help="Rebuild the whole index instead of only new and changed files.")
+@json_option
+def reindex_command(archive_dir: str, index_dir: str, full: bool, as_json: bool) -> None:
+    """Bring the index up to date with the archive folder.
+
+    New files are added, changed files read again, removed files dropped. Files
+    that cannot be read are listed with the reason; the rest are indexed, and the
+    exit status is 3.
+
+    Example: newssearch reindex --archive ~/news
+    """
+    with ExitStack() as stack:
+        bar: list[Any] = []
+
+        def progress(done: int, total: int) -> None:
+            if not bar:
+                bar.append(stack.enter_context(click.progressbar(length=total, label="Indexing", file=sys.stderr)))
+            bar[0].update(done)
+
+        report = reindex(archive_dir, index_dir, full=full, progress=progress if sys.stderr.isatty() else None)
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        _print_report(report)
+    if report.skipped:
+        sys.exit(EXIT_SKIPPED)
+
+
+def _print_report(report: ReindexReport) -> None:
+    kind = "Full reindex" if report.full else "Reindex"
+    click.echo(
+        f"{kind}: read {report.files_read} of {report.files} files in {report.seconds:.1f} s; "
+        f"{report.added:,} added, {report.updated:,} updated, {report.removed:,} removed; "
+        f"{report.articles:,} articles in the index."
+    )
+    warnings = [p for p in report.problems if not p.skipped]
+    if warnings:
+        click.echo(f"{len(warnings)} read with a warning (indexed):")
+        for problem in warnings:
+            click.echo(f"  {problem}")
+    if report.skipped:
+        click.echo(f"{len(report.skipped)} skipped (not indexed):", err=True)
+        for problem in report.skipped:
+            click.echo(f"  {problem}", err=True)
+
+
+@main.command("query")
+@click.argument("words", nargs=-1, required=True)
+@index_option
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="Results per page.")
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1), help="Page of results to show.")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--source", "sources", multiple=True, help="Only articles from this source (repeat for several).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published on or after YYYY-MM-DD.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published on or before YYYY-MM-DD.")
+@click.option("--facets", is_flag=True, help="Also count the results by source and by year.")
+@json_option
+def query_command(
+    words: tuple[str, ...], index_dir: str, limit: int, page: int, sort: str, sources: tuple[str, ...],
+    since: datetime | None, until: datetime | None, facets: bool, as_json: bool,
+) -> None:  # fmt: skip
+    """Search the index and print ranked results with highlighted snippets.
+
+    Words, "quoted phrases", AND / OR / NOT, -word, field:value (title, source,
+    author, tags), prefix*, date:2023, date:2023-03, date:[2023-01-01 TO 2023-03-31].
+
+    Example: newssearch query "START treaty" --sort newest --facets
+    """
+    request = SearchRequest(
+        q=" ".join(words), page=page, page_size=limit, sort=sort, sources=sources,
+        since=since.date() if since else None, until=until.date() if until else None, facets=facets,
+    )  # fmt: skip
+    result = search(SearchIndex(index_dir), request)
+    if as_json:
+        _echo_json(result.to_dict())
+    else:
+        _print_result(result)
+
+
+def _print_result(result: SearchResult) -> None:
+    color = _color()
+    if not result.total:
+        click.echo(f'No results for "{result.query}". Try fewer words, a prefix like treat*, or check the spelling.')
+        return
+    first = (result.page - 1) * result.page_size
+    click.echo(
+        f'{result.total:,} results for "{result.query}" ({result.seconds:.3f} s), page {result.page} of {result.pages}\n'
+    )
+    for number, hit in enumerate(result.hits, start=first + 1):
+        click.echo(click.style(f"{number:>3}. {hit.title}", bold=True), color=color)
+        meta = [hit.date.strftime("%Y-%m-%d") if hit.date else "undated", hit.source, hit.url or hit.path, f"id {hit.id}"]
+        click.echo("     " + " · ".join(m for m in meta if m))
+        click.echo("     " + _terminal_snippet(hit.snippet, color) + "\n", color=color)
+    if result.facets:
+        for name, values in result.facets.items():
+            click.echo(f"{name.capitalize()}: " + ", ".join(f"{v.value} ({v.count:,})" for v in values))
+
+
+def _terminal_snippet(snippet: str, color: bool | None) -> str:
+    """Turn the HTML snippet (escaped text, <mark> around matches) into bold terminal text."""
+    parts = re.split(r"<mark>(.*?)</mark>", snippet)
+    return "".join(
+        click.style(html.unescape(part), bold=True) if i % 2 else html.unescape(part) for i, part in enumerate(parts)
+    )
+
+
+@main.command("stats")
+@index_option
+@json_option
+def stats_command(index_dir: str, as_json: bool) -> None:
+    """Show what is in the index: articles by source and year, size, last reindex.
+
+    Example: newssearch stats --json
+    """
+    stats = index_stats(SearchIndex(index_dir))
+    if as_json:
+        _echo_json(stats.to_dict())
+        return
+    click.echo(f"{stats.articles:,} articles in {stats.index_dir} ({stats.size_bytes / 1e6:.1f} MB)")
+    if stats.last_reindex:
+        last = stats.last_reindex
+        click.echo(f"Last reindex: {last['finished']} ({last['seconds']:.1f} s, {last['problems']} problems)")
+    click.echo("By source:")
+    for source, count in stats.by_source.items():
+        click.echo(f"  {count:>8,}  {source}")
+    click.echo("By year:")
+    for year, count in stats.by_year.items():
+        click.echo(f"  {count:>8,}  {year}")
+    if stats.undated:
+        click.echo(f"  {stats.undated:>8,}  undated")
+
+
+@main.command("serve")
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads (waitress).")
+@click.option("--debug", is_flag=True, help="Use Flask's development server with the debugger and reloader.")
+def serve_command(index_dir: str, host: str, port: int, threads: int, debug: bool) -> None:
+    """Serve the search page, article pages and JSON API (read-only on the index).
+
+    Example: newssearch serve --index index --port 8080
+    """
+    from .web import serve
+
+    serve(index_dir, host=host, port=port, threads=threads, debug=debug)

@@ -1,0 +1,92 @@
+"""The query language: words, "phrases", AND/OR/NOT, -word, field:value, prefix*, dates.
+
+A query typed as a sentence finds articles with most of its words, and those with
+all of them rank first: an AND of clauses becomes their OR plus a boosted AND.
+"""
+
+from __future__ import annotations
+
+from whoosh import query as q
+from whoosh.fields import Schema
+from whoosh.qparser import AndGroup, MultifieldParser, PlusMinusPlugin, QueryParser
+from whoosh.qparser.plugins import FieldsPlugin
+
+from .errors import QueryError
+from .schema import SEARCH_FIELDS
+
+ALL_WORDS_BOOST = 3.0
+"""How much more an article containing every word of the query scores."""
+MAX_QUERY_CHARS = 1000
+
+
+def _parser(schema: Schema) -> QueryParser:
+    parser = MultifieldParser(list(SEARCH_FIELDS), schema, group=AndGroup)
+    parser.remove_plugin_class(FieldsPlugin)
+    parser.add_plugin(FieldsPlugin(remove_unknown=True))
+    # -word and +word only at the start of a word: 'co-operation' and 'date:2023-03' stay intact.
+    parser.add_plugin(PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
+    return parser
+
+
+class QueryBuilder:
+    """Turns the text a user typed into a Whoosh query, or a QueryError saying what to fix."""
+
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+        self._parser = _parser(schema)
+
+    def build(self, text: str) -> q.Query:
+        text = text.strip()
+        if not text:
+            return q.Every()
+        if len(text) > MAX_QUERY_CHARS:
+            raise QueryError(f"query is {len(text)} characters long; shorten it to at most {MAX_QUERY_CHARS}")
+        try:
+            parsed = self._parser.parse(text, normalize=False)
+        except Exception as error:  # Whoosh raises bare Exception for some bad dates
+            raise _error(text, error) from None
+        for node in _walk(parsed):
+            if error := getattr(node, "error", None):
+                raise _error(text, error)
+        return _most_words(parsed.normalize())
+
+
+def _most_words(parsed: q.Query) -> q.Query:
+    """Relax an AND of several clauses to 'all of them first, then most of them'.
+
+    Only clauses on the text are relaxed: excluded ones (NOT x, -x) and those on
+    metadata (date:2023, source:reuters) still hold for every hit.
+    """
+    positives, negatives = _split_and(parsed)
+    words = [c for c in positives if _is_text(c)]
+    if len(words) < 2:
+        return parsed
+    relaxed: q.Query = q.Or([q.And(words).with_boost(ALL_WORDS_BOOST), q.Or(words)])
+    required = [c for c in positives if not _is_text(c)]  # date:, source:, tags: ... stay filters
+    if required:
+        relaxed = q.And([relaxed, *required])
+    return q.AndNot(relaxed, q.Or(negatives)) if negatives else relaxed
+
+
+def _is_text(node: q.Query) -> bool:
+    """Whether a clause only searches the article text (headline and body)."""
+    return all(leaf.field() in SEARCH_FIELDS for leaf in node.leaves())
+
+
+def _split_and(node: q.Query) -> tuple[list[q.Query], list[q.Query]]:
+    """The required and the excluded clauses of a top-level AND."""
+    if isinstance(node, q.AndNot):
+        positives, negatives = _split_and(node.a)
+        return positives, [*negatives, node.b]
+    if isinstance(node, q.And):
+        positives = [c for c in node.subqueries if not isinstance(c, q.Not)]
+        return positives, [c.query for c in node.subqueries if isinstance(c, q.Not)]
+    return [node], []
+
+
+def _walk(node: q.Query) -> list[q.Query]:
+    return [node, *(d for child in node.children() for d in _walk(child))]
+
+
+def _error(text: str, reason: object) -> QueryError:
+    return QueryError(f"cannot understand the query {text[:80]!r}: {reason}; see the query language in the README")

@@ -1,0 +1,259 @@
+"""The search service: one function from a request to a result, shared by CLI, web and API."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+from whoosh import query as q
+from whoosh import sorting
+from whoosh.highlight import ContextFragmenter, HtmlFormatter
+from whoosh.searching import Hit as WhooshHit, Searcher
+
+from .article import Article
+from .errors import ArticleNotFound, QueryError
+from .schema import day_range
+from .store import SearchIndex
+
+SORTS = ("relevance", "newest", "oldest")
+MAX_PAGE_SIZE = 100
+SNIPPET_CHARS = 300
+FACET_FIELDS = {"source": "source_facet", "year": "year", "month": "month", "tags": "tags"}
+"""Facet name in results -> the field it counts."""
+TIMELINE_MAX_MONTHS = 36
+"""Longer spans are drawn per year."""
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """What to search for. Every field has a default, so ``SearchRequest("cocoa")`` works."""
+
+    q: str = ""
+    page: int = 1
+    page_size: int = 10
+    sort: str = "relevance"
+    sources: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
+    years: tuple[str, ...] = ()
+    months: tuple[str, ...] = ()  # "1987-03"
+    tags: tuple[str, ...] = ()
+    facets: bool = False
+
+    def validated(self) -> SearchRequest:
+        """This request, or a QueryError naming the parameter to fix."""
+        if self.sort not in SORTS:
+            raise QueryError(f"unknown sort {self.sort!r}; use one of: {', '.join(SORTS)}")
+        if self.page < 1:
+            raise QueryError(f"page must be 1 or more, not {self.page}")
+        if not 1 <= self.page_size <= MAX_PAGE_SIZE:
+            raise QueryError(f"page size must be between 1 and {MAX_PAGE_SIZE}, not {self.page_size}")
+        if self.since and self.until and self.since > self.until:
+            raise QueryError(f"the start date {self.since} is after the end date {self.until}")
+        return self
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    date: datetime | None
+    source: str
+    tags: list[str]
+    url: str
+    path: str
+    score: float | None
+    snippet: str  # HTML: escaped text with the matched words in <mark>
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "date": self.date.isoformat() if self.date else None}
+
+
+@dataclass
+class FacetValue:
+    value: str
+    count: int
+
+
+@dataclass
+class TimelineBar:
+    """Matching articles in one month ("1987-03") or year ("1987")."""
+
+    period: str
+    count: int
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    page: int
+    page_size: int
+    hits: list[Hit]
+    seconds: float
+    facets: dict[str, list[FacetValue]] | None = None
+    timeline: list[TimelineBar] | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "page_size": self.page_size,
+            "pages": self.pages,
+            "seconds": self.seconds,
+            "hits": [hit.to_dict() for hit in self.hits],
+        }
+        if self.facets is not None:
+            data["facets"] = {name: [asdict(v) for v in values] for name, values in self.facets.items()}
+        if self.timeline is not None:
+            data["timeline"] = [asdict(bar) for bar in self.timeline]
+        return data
+
+
+class _MarkFormatter(HtmlFormatter):
+    """Whoosh's HTML formatter (which escapes the text) with plain <mark> around matches."""
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return f"<mark>{self._text(token.text if replace else text[token.startchar : token.endchar])}</mark>"
+
+
+_FORMATTER = _MarkFormatter(between=" … ")
+_FRAGMENTER = ContextFragmenter(maxchars=SNIPPET_CHARS // 2, surround=60, charlimit=None)  # None: long articles too
+
+
+def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
+    """Run a search: ranked (or date-sorted) hits for one page, with snippets and, if asked, facets."""
+    started = time.perf_counter()
+    request = request.validated()
+    searcher = index.searcher()
+    parsed = index.queries.build(request.q)
+    results = searcher.search(
+        parsed,
+        limit=request.page * request.page_size,
+        filter=_filter(searcher, request),
+        sortedby=_sort_facet(request),
+        groupedby=_facets() if request.facets else None,
+        terms=True,
+    )
+    results.fragmenter, results.formatter = _FRAGMENTER, _FORMATTER
+    first = (request.page - 1) * request.page_size
+    hits = [_hit(hit, scored=request.sort == "relevance" and bool(request.q.strip())) for hit in results[first : first + request.page_size]]
+    facets = {name: _facet_values(results.groups(name), name) for name in FACET_FIELDS} if request.facets else None
+    return SearchResult(
+        query=request.q,
+        total=len(results),
+        page=request.page,
+        page_size=request.page_size,
+        hits=hits,
+        facets=facets,
+        timeline=_timeline(facets) if facets is not None else None,
+        seconds=round(time.perf_counter() - started, 4),
+    )
+
+
+def _filter(searcher: Searcher, request: SearchRequest) -> q.Query | None:
+    clauses: list[q.Query] = []
+    if request.sources:
+        known = {s.lower(): s for s in _terms(searcher, "source_facet")}  # filters ignore case
+        clauses.append(q.Or([q.Term("source_facet", known.get(s.lower(), s)) for s in request.sources]))
+    for field, values in (("year", request.years), ("month", request.months), ("tags", request.tags)):
+        if values:  # several values of one facet: any of them; different facets: all
+            clauses.append(q.Or([q.Term(field, v.lower() if field == "tags" else v) for v in values]))
+    if request.since or request.until:
+        clauses.append(day_range(request.since, request.until))
+    return q.And(clauses) if clauses else None
+
+
+def _terms(searcher: Searcher, fieldname: str) -> list[str]:
+    return [term.decode("utf-8") for term in searcher.lexicon(fieldname)]
+
+
+def _sort_facet(request: SearchRequest) -> sorting.FacetType | None:
+    if request.sort == "relevance" and request.q.strip():
+        return None
+    # Undated articles last, whichever the direction; an empty query lists the newest.
+    newest_first = request.sort != "oldest"
+    return sorting.MultiFacet([sorting.FieldFacet("undated"), sorting.FieldFacet("timestamp", reverse=newest_first)])
+
+
+def _facets() -> dict[str, sorting.FacetType]:
+    return {
+        name: sorting.FieldFacet(field, maptype=sorting.Count, allow_overlap=name == "tags")
+        for name, field in FACET_FIELDS.items()
+    }
+
+
+def _facet_values(groups: dict[Any, int], name: str) -> list[FacetValue]:
+    values = [FacetValue(_text(key), count) for key, count in groups.items() if key not in (None, "", b"")]
+    if name in ("year", "month"):
+        return sorted(values, key=lambda v: v.value)
+    return sorted(values, key=lambda v: (-v.count, v.value))
+
+
+def _text(key: Any) -> str:
+    return key.decode("utf-8") if isinstance(key, bytes) else str(key)
+
+
+def _timeline(facets: dict[str, list[FacetValue]]) -> list[TimelineBar]:
+    """Matches per month, or per year when the months span more than three years; gaps are zero."""
+    months = facets["month"]
+    if not months:
+        return []
+    first, last = (int(y) * 12 + int(m) - 1 for y, m in (months[0].value.split("-"), months[-1].value.split("-")))
+    if last - first >= TIMELINE_MAX_MONTHS:
+        counts = {v.value: v.count for v in facets["year"]}
+        return [TimelineBar(str(y), counts.get(str(y), 0)) for y in range(first // 12, last // 12 + 1)]
+    counts = {v.value: v.count for v in months}
+    periods = (f"{n // 12:04d}-{n % 12 + 1:02d}" for n in range(first, last + 1))
+    return [TimelineBar(p, counts.get(p, 0)) for p in periods]
+
+
+def _hit(hit: WhooshHit, scored: bool) -> Hit:
+    stored = hit.fields()
+    snippet = " ".join((hit.highlights("body", top=2) or _lead(stored["body"])).split())
+    return Hit(
+        id=stored["id"],
+        title=stored["title"],
+        date=stored.get("published"),
+        source=stored.get("source", ""),
+        tags=[t for t in stored.get("tags", "").split(",") if t],
+        url=stored.get("url", ""),
+        path=stored.get("path", ""),
+        score=round(hit.score, 4) if scored and hit.score is not None else None,
+        snippet=snippet,
+    )
+
+
+def _lead(body: str) -> str:
+    """The opening of an article, escaped, for hits whose body has no matched word."""
+    return _FORMATTER._text(body[:SNIPPET_CHARS].rsplit(" ", 1)[0] + (" …" if len(body) > SNIPPET_CHARS else ""))
+
+
+def get_article(index: SearchIndex, article_id: str) -> Article:
+    """The stored article with this id, or ArticleNotFound."""
+    stored = index.searcher().document(id=article_id)
+    if stored is None:
+        raise ArticleNotFound(article_id)
+    return _article(stored)
+
+
+def _article(stored: dict[str, Any]) -> Article:
+    return Article(
+        id=stored["id"],
+        title=stored["title"],
+        body=stored.get("body", ""),
+        path=stored.get("path", ""),
+        date=stored.get("published"),
+        source=stored.get("source", ""),
+        author=stored.get("author", ""),
+        section=stored.get("section", ""),
+        tags=tuple(t for t in stored.get("tags", "").split(",") if t),
+        url=stored.get("url", ""),
+    )
