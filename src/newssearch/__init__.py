@@ -24,12 +24,13 @@ from .errors import (
 )
 from .indexer import ReindexReport, reindex
 from .readers import read_file
-from .search import FacetValue, Hit, SearchRequest, SearchResult, TimelineBar, get_article, search
+from .search import FacetValue, Hit, SearchRequest, SearchResult, TimelineBar, get_article, related, search
 from .stats import IndexStats, index_stats
 from .store import SearchIndex
 
 __all__ = [
     "ArchiveNotFound", "Article", "ArticleNotFound", "FacetValue", "Hit", "IndexLocked", "IndexNotFound",
     "IndexOutdated", "IndexStats", "NewssearchError", "Problem", "QueryError", "ReindexReport", "SearchIndex",
-    "SearchRequest", "SearchResult", "TimelineBar", "get_article", "index_stats", "read_file", "reindex", "search",
+    "SearchRequest", "SearchResult", "TimelineBar", "get_article", "index_stats", "read_file", "reindex", "related",
+    "search",
 ]  # fmt: skip

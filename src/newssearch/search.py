@@ -15,6 +15,7 @@ from whoosh.searching import Hit as WhooshHit, Searcher
 from .article import Article
 from .errors import ArticleNotFound, QueryError
 from .schema import day_range
+from .spelling import suggest
 from .store import SearchIndex
 
 SORTS = ("relevance", "newest", "oldest")
@@ -95,6 +96,7 @@ class SearchResult:
     seconds: float
     facets: dict[str, list[FacetValue]] | None = None
     timeline: list[TimelineBar] | None = None
+    suggestion: str | None = None  # "did you mean": the query respelled from the index's vocabulary
 
     @property
     def pages(self) -> int:
@@ -109,6 +111,7 @@ class SearchResult:
             "pages": self.pages,
             "seconds": self.seconds,
             "hits": [hit.to_dict() for hit in self.hits],
+            "suggestion": self.suggestion,
         }
         if self.facets is not None:
             data["facets"] = {name: [asdict(v) for v in values] for name, values in self.facets.items()}
@@ -154,6 +157,7 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
         hits=hits,
         facets=facets,
         timeline=_timeline(facets) if facets is not None else None,
+        suggestion=suggest(searcher, request.q) if request.q.strip() else None,
         seconds=round(time.perf_counter() - started, 4),
     )
 
@@ -257,3 +261,13 @@ def _article(stored: dict[str, Any]) -> Article:
         tags=tuple(t for t in stored.get("tags", "").split(",") if t),
         url=stored.get("url", ""),
     )
+
+
+def related(index: SearchIndex, article_id: str, limit: int = 5) -> list[Hit]:
+    """Articles most like this one (Whoosh's more-like-this on the body's key terms)."""
+    searcher = index.searcher()
+    docnum = searcher.document_number(id=article_id)
+    if docnum is None:
+        raise ArticleNotFound(article_id)
+    results = searcher.more_like(docnum, "body", top=limit, numterms=12)
+    return [_hit(hit, scored=True) for hit in results]
