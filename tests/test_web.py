@@ -1,0 +1,534 @@
+"""The web UI, JSON API, Atom feed and OpenSearch description, through Flask's test client."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import parse_qs, quote, urlsplit
+
+import pytest
+from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newssearch import SearchIndex, reindex
+from newssearch.search import TimelineBar
+from newssearch.web import CSP, create_app, http_url, page_numbers, timeline_chart
+
+SEED_ID = "commonspace/000_b3d05c4e7c5a75c5.txt"
+SEED_TITLE = "Blinken and Lavrov meet in India for first time since full-scale Ukraine invasion"
+ATOM = "{http://www.w3.org/2005/Atom}"
+OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
+OUR_SCRIPT = '<script src="/static/app.js" defer></script>'
+
+XSS = "window.__xss=1"
+SAFE_URL = "https://example.com/news/2024/safe?x=1&y=<2>"
+HOSTILE_ID = '"><script>window.__xss=1</script>'
+HOSTILE_RECORDS = [
+    {
+        "id": "hostile-1",
+        "title": f'<script>{XSS}</script>Hostile headline <img src=x onerror="{XSS}">',
+        "body": (
+            f'The xsscanary paragraph <script>{XSS}</script> with <img src=x onerror="{XSS}"> inside.\n\n'
+            f'<svg onload="{XSS}"><circle r="5"/></svg> &lt;script&gt;{XSS}&lt;/script&gt; '
+            f"&#60;img src=x onerror={XSS}&#62; <scr<script>ipt>{XSS}</script>\n\n"
+            f'<a href="javascript:{XSS}">click me</a> <iframe src="javascript:{XSS}"></iframe> xsscanary end'
+        ),
+        "source": f'<img src=x onerror="{XSS}">Evil Source',
+        "author": f'<b onmouseover="{XSS}">Mallory</b>',
+        "section": f'"><script>{XSS}</script>',
+        "tags": [f"<script>{XSS}</script>", f'x" onmouseover="{XSS}'],
+        "url": f"javascript:{XSS}",
+        "date": "1987-03-05",
+    },
+    {"id": "hostile-2", "title": "Entity-encoded xsscanary", "body": "xsscanary", "url": f"&#106;avascript:{XSS}"},
+    {"id": "hostile-3", "title": "Mixed-case xsscanary", "body": "xsscanary", "url": f" JaVaScRiPt:{XSS}"},
+    {"id": "hostile-4", "title": "Data xsscanary", "body": "xsscanary", "url": f"data:text/html,<script>{XSS}</script>"},
+    {"id": "hostile-5", "title": "Tab xsscanary", "body": "xsscanary", "url": f"java\tscript:{XSS}"},
+    {"id": HOSTILE_ID, "title": "Hostile id xsscanary", "body": "xsscanary with a hostile id"},
+    {"title": "Safe link xsscanary", "body": "xsscanary from a site", "url": SAFE_URL, "date": "2024-01-02"},
+]
+HOSTILE_QUERIES = [
+    f"<script>{XSS}</script>",
+    f'"><img src=x onerror={XSS}>',
+    f"</title><script>{XSS}</script>",
+    f"javascript:{XSS}",
+    f"&lt;script&gt;{XSS}",
+    f'title:"<svg onload={XSS}>"',
+]
+
+
+def write_hostile_archive(archive: Path) -> Path:
+    """An export whose every field tries to run script (shared with the browser tests)."""
+    archive.mkdir(parents=True, exist_ok=True)
+    lines = [json.dumps(record) for record in HOSTILE_RECORDS]
+    (archive / "hostile.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return archive
+
+
+@pytest.fixture(scope="module")
+def client(sample_index: SearchIndex) -> FlaskClient:
+    return create_app(sample_index.index_dir).test_client()
+
+
+@pytest.fixture(scope="module")
+def hostile_client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
+    base = tmp_path_factory.mktemp("hostile")
+    reindex(write_hostile_archive(base / "archive"), base / "index")
+    return create_app(base / "index").test_client()
+
+
+def page(client: FlaskClient, url: str, status: int = 200) -> str:
+    with client.get(url) as response:
+        assert response.status_code == status, f"{url}: {response.status_code}"
+        return response.get_data(as_text=True)
+
+
+def api(client: FlaskClient, url: str, status: int = 200) -> dict:
+    with client.get(url) as response:
+        assert response.status_code == status, f"{url}: {response.status_code}"
+        assert response.mimetype == "application/json"
+        return response.get_json()
+
+
+def links(text: str, marker: str = "") -> list[str]:
+    """The hrefs of the <a> elements whose tag contains ``marker``."""
+    return [html.unescape(href) for tag, href in re.findall(r'(<a [^>]*href="([^"]*)"[^>]*>)', text) if marker in tag]
+
+
+def headline_link(text: str, title: str) -> str:
+    """The href of the result whose headline is ``title``."""
+    [href] = re.findall(rf'<h2><a href="([^"]*)">{re.escape(html.escape(title))}</a></h2>', text)
+    return html.unescape(href)
+
+
+def query(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query)
+
+
+# The search page --------------------------------------------------------------------------
+
+
+def test_search_page_finds_seed_with_highlights_facets_and_time(client: FlaskClient) -> None:
+    text = page(client, "/?q=START+treaty")
+    total = api(client, "/api/search?q=START+treaty")["total"]
+    assert f"{total} results for “<span class=\"query\">START treaty</span>”" in text
+    assert SEED_TITLE in text
+    assert f'href="/article/{SEED_ID}?q=START+treaty"' in text
+    assert "<mark>START</mark> <mark>treaty</mark>" in text
+    assert re.search(r"[\d.]+ seconds", text)
+    assert re.search(r'data-facet="source">\s*<span class="value">Reuters</span>\s*<span class="count">\d+</span>', text)
+    assert '<label class="visually-hidden" for="q">' in text and "autofocus" in text
+
+
+def test_empty_query_lists_newest_articles_first(client: FlaskClient) -> None:
+    text = page(client, "/")
+    assert "Newest articles" in text
+    dates = [hit["date"] for hit in api(client, "/api/search")["hits"]]
+    assert dates == sorted(dates, reverse=True) and None not in dates
+
+
+def test_no_results_shows_query_language_tips(client: FlaskClient) -> None:
+    text = page(client, "/?q=zzxqvw")
+    assert "No articles found" in text and "Tips on the query language" in text and "date:1987-03" in text
+
+
+def test_did_you_mean_links_to_the_respelled_query(client: FlaskClient) -> None:
+    text = page(client, "/?q=treety&source=Reuters")
+    [href] = links(text.split("Did you mean", 1)[1].split("</p>", 1)[0])
+    assert query(href) == {"q": ["treaty"], "source": ["Reuters"]}
+    assert api(client, "/api" + href.replace("/?", "/search?"))["total"] > 0
+
+
+def test_sort_links_keep_the_filters_and_go_to_page_one(client: FlaskClient) -> None:
+    text = page(client, "/?q=oil&source=Reuters&page=2")
+    [newest] = [href for href in links(text) if "sort=newest" in href]
+    assert query(newest) == {"q": ["oil"], "source": ["Reuters"], "sort": ["newest"]}
+    dates = [hit["date"] for hit in api(client, "/api" + newest.replace("/?", "/search?"))["hits"]]
+    assert dates == sorted(dates, reverse=True)
+
+
+# Facets, filters, timeline, pagination ------------------------------------------------------
+
+
+def facet_links(text: str, param: str) -> list[tuple[str, str, int]]:
+    """(value, href, count) of each value listed in one facet."""
+    pattern = rf'<a href="([^"]*)" data-facet="{param}"[^>]*>\s*<span class="value">([^<]*)</span>\s*<span class="count">([\d,]+)</span>'
+    return [(html.unescape(value), html.unescape(href), int(count.replace(",", ""))) for href, value, count in re.findall(pattern, text)]
+
+
+def test_clicking_a_facet_value_filters_and_its_chip_removes_it(client: FlaskClient) -> None:
+    unfiltered = api(client, "/api/search?q=oil")["total"]
+    text = page(client, "/?q=oil")
+    for param in ("source", "year", "tag"):
+        value, href, count = facet_links(text, param)[0]
+        assert query(href) == {"q": ["oil"], param: [value]}
+        filtered = page(client, href)
+        assert api(client, "/api" + href.replace("/?", "/search?"))["total"] == count
+        assert re.search(rf"{count:,} results? for", filtered)
+        [chip] = links(filtered, 'class="chip"')
+        assert query(chip) == {"q": ["oil"]}
+        assert api(client, "/api" + chip.replace("/?", "/search?"))["total"] == unfiltered
+        [active] = [link for link in facet_links(filtered, param) if link[0] == value]
+        assert query(active[1]) == {"q": ["oil"]}  # clicking an active value removes it
+
+
+def test_values_of_one_facet_are_ored_and_different_facets_anded(client: FlaskClient) -> None:
+    def total(params: str) -> int:
+        return api(client, f"/api/search?q=market&{params}")["total"]
+
+    reuters, bbc = total("source=Reuters"), total("source=BBC+News")
+    assert reuters and bbc
+    assert total("source=Reuters&source=BBC+News") == reuters + bbc
+    assert 0 < total("source=Reuters&tag=usa") < reuters
+    assert total("source=BBC+News&tag=usa") == 0
+
+
+def test_month_facet_is_shown_once_a_year_is_chosen(client: FlaskClient) -> None:
+    assert not facet_links(page(client, "/?q=oil"), "month")
+    months = facet_links(page(client, "/?q=oil&year=1987"), "month")
+    assert {value for value, _, _ in months} == {"February 1987", "March 1987"}
+    assert all(query(href)["month"] for _, href, _ in months)
+
+
+def test_timeline_bars_link_to_their_months_results(client: FlaskClient) -> None:
+    text = page(client, "/?q=oil")
+    svg = text[text.index('<svg class="timeline-chart"') : text.index("</svg>")]
+    bars = links(svg)
+    assert [query(href)["month"] for href in bars] == [["1987-02"], ["1987-03"]]
+    result = api(client, "/api" + bars[0].replace("/?", "/search?"))
+    assert result["total"] and all(hit["date"].startswith("1987-02") for hit in result["hits"])
+
+
+def test_pagination_keeps_every_filter(client: FlaskClient) -> None:
+    params = "q=oil&source=Reuters&year=1987&tag=usa&tag=uk&sort=newest&from-date=1987-02-01&to-date=1987-03-31&page-size=3"
+    first = page(client, f"/?{params}")
+    [next_page] = links(first, 'rel="next"')
+    assert query(next_page) == parse_qs(params) | {"page": ["2"]}
+    second = page(client, next_page)
+    assert 'aria-current="page">2<' in second
+    [previous] = links(second, 'rel="prev"')
+    assert query(previous) == parse_qs(params)
+    hits = [api(client, f"/api/search?{params}&page={number}")["hits"] for number in (1, 2)]
+    assert {h["id"] for h in hits[0]}.isdisjoint(h["id"] for h in hits[1])
+    for hit in hits[0] + hits[1]:
+        assert hit["source"] == "Reuters" and {"usa", "uk"} & set(hit["tags"])
+        assert "1987-02-01" <= hit["date"][:10] <= "1987-03-31"
+
+
+def test_date_form_carries_the_other_parameters(client: FlaskClient) -> None:
+    text = page(client, "/?q=oil&source=Reuters&from-date=1987-03-01")
+    form = text[text.index('<form class="dates"') : text.index("</form>", text.index('<form class="dates"'))]
+    assert '<input type="hidden" name="q" value="oil">' in form
+    assert '<input type="hidden" name="source" value="Reuters">' in form
+    assert 'name="from-date" value="1987-03-01"' in form and 'type="hidden" name="from-date"' not in form
+    chips = links(text, 'class="chip"')
+    assert {"q": ["oil"], "source": ["Reuters"]} in [query(chip) for chip in chips]
+
+
+# Articles -----------------------------------------------------------------------------------
+
+
+def test_article_page_highlights_the_query_and_lists_related_articles(client: FlaskClient) -> None:
+    text = page(client, f"/article/{SEED_ID}?q=START+treaty")
+    assert f"<h1 id=\"article-title\">{SEED_TITLE}</h1>" in text
+    assert "2010 <mark>START</mark> <mark>treaty</mark> on nuclear proliferation" in text
+    assert text.count("<p>") >= 7  # one per paragraph
+    related = links(text.split('id="related-heading"', 1)[1].split("</aside>", 1)[0])
+    assert related and all(href.startswith("/article/") for href in related)
+    assert "<h1" in page(client, related[0])
+    assert "<mark>" not in page(client, f"/article/{SEED_ID}")
+
+
+def test_article_highlight_finds_word_forms_and_prefixes(client: FlaskClient) -> None:
+    assert "<mark>Ministry</mark>" in page(client, f"/article/{SEED_ID}?q=minis*")
+    assert "<mark>full-scale</mark>" in page(client, f"/article/{SEED_ID}?q=full-scale")
+    assert "<mark>" not in page(client, f"/article/{SEED_ID}?q=date:xx")  # a bad query only loses the highlight
+
+
+def test_article_api_json_shape(client: FlaskClient) -> None:
+    data = api(client, "/api/article/reuters-821")
+    assert set(data) == {"id", "title", "body", "path", "date", "source", "author", "section", "tags", "url", "related"}
+    assert (data["title"], data["date"], data["tags"]) == ("U.S. SIGNS TAX TREATY WITH VIRGIN ISLANDS", "1987-03-02T17:27:14", ["usa", "us-virgin-islands", "guam"])
+    assert data["related"] and set(data["related"][0]) >= {"id", "title", "date", "source", "snippet"}
+
+
+def test_search_api_json_shape(client: FlaskClient) -> None:
+    data = api(client, "/api/search?q=START+treaty&page-size=5")
+    assert set(data) == {"query", "total", "page", "page_size", "pages", "seconds", "hits", "suggestion", "facets", "timeline"}
+    assert (data["query"], data["page"], data["page_size"], len(data["hits"])) == ("START treaty", 1, 5, 5)
+    assert set(data["hits"][0]) == {"id", "title", "date", "source", "tags", "url", "path", "score", "snippet"}
+    assert data["hits"][0]["id"] == SEED_ID
+    assert set(data["facets"]) == {"source", "year", "month", "tags"}
+    assert set(data["facets"]["source"][0]) == {"value", "count"}
+    assert [bar["period"] for bar in data["timeline"]] == ["1987-02", "1987-03"]
+
+
+def test_article_ids_with_slashes_and_urls_have_working_links(hostile_client: FlaskClient) -> None:
+    text = page(hostile_client, "/?q=xsscanary&page-size=20")
+    for title in ("Safe link xsscanary", "Hostile id xsscanary"):
+        assert f">{title}</h1>" in page(hostile_client, headline_link(text, title))
+    assert page(hostile_client, f"/article/{quote(SAFE_URL, safe='/:')}")
+    assert api(hostile_client, f"/api/article/{quote(SAFE_URL, safe='/:')}")["url"] == SAFE_URL
+
+
+# Errors -------------------------------------------------------------------------------------
+
+BAD_PARAMETERS = [
+    ("page=abc", "page must be a whole number"),
+    ("page=0", "page must be 1 or more"),
+    ("page-size=1000", "page size must be between 1 and 100"),
+    ("sort=best", "unknown sort 'best'"),
+    ("from-date=yesterday", "from-date must be a date written YYYY-MM-DD"),
+    ("from-date=1987-03-02&to-date=1987-03-01", "is after the end date"),
+    ("year=87", "year must be written YYYY"),
+    ("month=1987-13", "month must be written YYYY-MM"),
+    ("q=date:soon", "cannot understand the query"),
+    ("q=" + "x" * 1200, "shorten it"),
+]
+
+
+@pytest.mark.parametrize(("params", "message"), BAD_PARAMETERS)
+def test_bad_parameters_give_a_friendly_400(client: FlaskClient, params: str, message: str) -> None:
+    for path in ("/", "/search.atom"):
+        text = page(client, f"{path}?{params}", status=400)
+        assert "Please check the search" in text and message in html.unescape(text) and "Traceback" not in text
+    assert message in api(client, f"/api/search?{params}", status=400)["error"]
+
+
+def test_unknown_article_and_route_give_404(client: FlaskClient) -> None:
+    assert "Article not found" in page(client, "/article/no/such/article", status=404)
+    assert "no/such/article" in api(client, "/api/article/no/such/article", status=404)["error"]
+    assert "Not Found" in page(client, "/no-such-page", status=404)
+    assert api(client, "/api/no-such-endpoint", status=404)["error"]
+    response = client.post("/")
+    assert response.status_code == 405 and "Method Not Allowed" in response.get_data(as_text=True)
+
+
+def test_missing_index_gives_503_until_a_reindex_creates_it(tmp_path: Path) -> None:
+    client = create_app(tmp_path / "index").test_client()
+    text = page(client, "/", status=503)
+    assert "newssearch reindex" in text and "Traceback" not in text
+    assert "newssearch reindex" in api(client, "/api/search?q=x", status=503)["error"]
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "one.jsonl").write_text(json.dumps({"id": "a", "title": "First light", "body": "Morning news."}) + "\n")
+    reindex(archive, tmp_path / "index")
+    assert api(client, "/api/search?q=morning")["total"] == 1  # no restart needed
+
+
+# Feeds, OpenSearch, headers, static files ------------------------------------------------------
+
+
+def test_atom_feed_lists_the_newest_matches_as_valid_xml(client: FlaskClient) -> None:
+    response = client.get("/search.atom?q=oil&source=Reuters&sort=relevance")
+    assert response.status_code == 200 and response.mimetype == "application/atom+xml"
+    feed = ET.fromstring(response.data)
+    assert feed.tag == f"{ATOM}feed" and feed.findtext(f"{ATOM}title") == "newssearch: oil"
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == 20
+    updated = [entry.findtext(f"{ATOM}updated") for entry in entries]
+    assert updated == sorted(updated, reverse=True)  # newest first, whatever the sort parameter says
+    first = entries[0]
+    link = first.find(f"{ATOM}link").get("href")
+    assert link == first.findtext(f"{ATOM}id") and link.startswith("http://localhost/article/reuters-")
+    assert page(client, urlsplit(link).path)
+    assert all(datetime.fromisoformat(u.replace("Z", "+00:00")) for u in updated)
+
+
+def test_opensearch_description_parses_and_every_page_links_it(client: FlaskClient) -> None:
+    response = client.get("/opensearch.xml")
+    assert response.mimetype == "application/opensearchdescription+xml"
+    description = ET.fromstring(response.data)
+    assert description.findtext(f"{OPENSEARCH}ShortName") == "newssearch"
+    templates = {url.get("type"): url.get("template") for url in description.findall(f"{OPENSEARCH}Url")}
+    assert templates["text/html"] == "http://localhost/?q={searchTerms}"
+    assert templates["application/atom+xml"] == "http://localhost/search.atom?q={searchTerms}"
+    head = '<link rel="search" type="application/opensearchdescription+xml" title="newssearch" href="/opensearch.xml">'
+    for url, status in (("/", 200), (f"/article/{SEED_ID}", 200), ("/?page=x", 400), ("/article/nope", 404)):
+        assert head in page(client, url, status)
+
+
+def test_security_headers_on_every_response(client: FlaskClient) -> None:
+    for url in ("/", "/api/search?q=oil", f"/article/{SEED_ID}", "/article/nope", "/?page=x", "/static/style.css", "/search.atom"):
+        with client.get(url) as response:
+            headers = response.headers
+        assert headers["Content-Security-Policy"] == CSP
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+    assert "script-src 'self';" in CSP and "unsafe-inline" not in CSP
+
+
+def test_static_files_are_served_locally(client: FlaskClient) -> None:
+    text = page(client, "/")
+    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', text)
+    assert {"/static/style.css", "/static/app.js", "/static/favicon.svg"} <= set(assets)
+    for asset in assets:
+        with client.get(asset) as response:
+            assert response.status_code == 200
+    assert not re.search(r'(?:href|src)="(?:https?:)?//', text)  # no CDN
+    assert "<style" not in text and " style=" not in text  # CSP: no inline styles
+
+
+# Hostile content ----------------------------------------------------------------------------
+
+ALLOWED_ELEMENTS = {
+    "html", "head", "meta", "title", "link", "script", "body", "a", "header", "div", "span", "form", "label",
+    "input", "button", "p", "kbd", "main", "footer", "section", "h1", "h2", "h3", "ul", "ol", "li", "nav", "time",
+    "mark", "aside", "figure", "figcaption", "svg", "line", "rect", "code", "pre", "article",
+}  # fmt: skip
+
+
+class _Inspector(HTMLParser):
+    """Collects anything in a page that could run script."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+        self.search_box: str | None = None  # what the search box holds, as the browser reads it
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "input" and attributes.get("id") == "q":
+            self.search_box = attributes.get("value")
+        if tag not in ALLOWED_ELEMENTS:
+            self.problems.append(f"element <{tag}>")
+        if tag == "script" and attrs != [("src", "/static/app.js"), ("defer", None)]:
+            self.problems.append(f"script {attrs}")
+        for name, value in attributes.items():
+            if name.startswith("on"):
+                self.problems.append(f"<{tag} {name}=...>")
+            url = re.sub(r"[\x00-\x20]", "", value or "").lower()
+            if name in ("href", "src", "action", "formaction") and url.startswith(("javascript:", "data:", "vbscript:")):
+                self.problems.append(f"<{tag} {name}={value!r}>")
+
+
+def assert_inert(text: str) -> _Inspector:
+    inspector = _Inspector()
+    inspector.feed(text)
+    assert inspector.problems == []
+    assert "<script" not in text.replace(OUR_SCRIPT, "")
+    assert not re.search(r'<a\s[^>]*href="\s*javascript:', text, re.IGNORECASE)
+    return inspector
+
+
+def test_hostile_articles_render_as_inert_text(hostile_client: FlaskClient) -> None:
+    results = page(hostile_client, "/?q=xsscanary&page-size=20")
+    assert_inert(results)
+    assert "&lt;script&gt;window.__xss=1&lt;/script&gt;Hostile headline" in results
+    assert "Evil Source" in results
+    articles = [href for href in links(results) if href.startswith("/article/")]
+    assert len(articles) == len(HOSTILE_RECORDS)
+    for href in articles:
+        assert_inert(page(hostile_client, href))
+    article = page(hostile_client, "/article/hostile-1?q=xsscanary")
+    assert "<mark>xsscanary</mark>" in article
+    assert "&lt;img src=x onerror=&#34;window.__xss=1&#34;&gt;" in article or "&lt;img src=x onerror=\"window.__xss=1\"&gt;" in article
+    assert "&lt;svg onload=" in article and "Mallory" in article
+    assert_inert(page(hostile_client, "/?q=xsscanary&source=" + quote(HOSTILE_RECORDS[0]["source"])))
+
+
+def test_links_from_article_data_are_only_http(hostile_client: FlaskClient) -> None:
+    for number in range(1, 6):
+        text = page(hostile_client, f"/article/hostile-{number}")
+        assert "Original address (not a web link)" in text
+        assert "Original article at" not in text
+    text = page(hostile_client, headline_link(page(hostile_client, "/?q=xsscanary&page-size=20"), "Safe link xsscanary"))
+    assert f'<a href="{html.escape(SAFE_URL)}" rel="noopener noreferrer nofollow">Original article at example.com</a>' in text
+
+
+def test_hostile_feed_and_api_stay_well_formed(hostile_client: FlaskClient) -> None:
+    feed = ET.fromstring(hostile_client.get("/search.atom?q=xsscanary").data)
+    titles = [entry.findtext(f"{ATOM}title") for entry in feed.findall(f"{ATOM}entry")]
+    assert f'<script>{XSS}</script>Hostile headline <img src=x onerror="{XSS}">' in titles
+    response = hostile_client.get("/api/article/hostile-1")
+    assert response.headers["X-Content-Type-Options"] == "nosniff" and response.mimetype == "application/json"
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_QUERIES)
+def test_hostile_queries_are_reflected_as_text(hostile_client: FlaskClient, hostile: str) -> None:
+    for url in (f"/?q={quote(hostile)}", f"/article/hostile-1?q={quote(hostile)}", f"/?q={quote(hostile)}&page=x"):
+        response = hostile_client.get(url)
+        assert response.status_code in (200, 400)
+        assert assert_inert(response.get_data(as_text=True)).search_box == hostile  # shown as typed, as data
+
+
+# Never a 500 ------------------------------------------------------------------------------------
+
+_PARAMS = st.sampled_from(["q", "page", "page-size", "sort", "source", "year", "month", "tag", "from-date", "to-date"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_PARAMS, st.text(max_size=30)), max_size=5))
+def test_no_parameters_cause_a_server_error(client: FlaskClient, params: list[tuple[str, str]]) -> None:
+    for path in ("/", "/api/search", "/search.atom"):
+        response = client.get(path, query_string=params)
+        assert response.status_code in (200, 400), (path, params, response.get_data(as_text=True)[:500])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(min_size=1, max_size=40))
+def test_no_article_id_causes_a_server_error(client: FlaskClient, article_id: str) -> None:
+    for path in ("/article/", "/api/article/"):
+        response = client.get(path + quote(article_id, safe=""))
+        assert response.status_code in (200, 404, 308), (article_id, response.status_code)
+
+
+# Helpers ------------------------------------------------------------------------------------
+
+
+def test_page_numbers_show_ends_and_neighbours() -> None:
+    assert page_numbers(1, 1) == [1]
+    assert page_numbers(1, 6) == [1, 2, 3, None, 6]
+    assert page_numbers(5, 10) == [1, None, 3, 4, 5, 6, 7, None, 10]
+    assert page_numbers(4, 6) == [1, 2, 3, 4, 5, 6]
+
+
+def test_timeline_chart_scales_to_the_tallest_bar() -> None:
+    bars = timeline_chart([TimelineBar("1987-02", 10), TimelineBar("1987-03", 0), TimelineBar("1987-04", 40)])
+    assert [(b.height, b.y, b.param) for b in bars] == [(30.0, 90.0, "month"), (0.0, 120.0, "month"), (120.0, 0.0, "month")]
+    assert bars[0].x < bars[1].x < bars[2].x and timeline_chart([]) == []
+    assert timeline_chart([TimelineBar("1987", 1)])[0].param == "year"
+
+
+@pytest.mark.parametrize(
+    ("url", "link"),
+    [
+        ("https://example.com/a", "https://example.com/a"),
+        (" http://example.com ", "http://example.com"),
+        ("javascript:alert(1)", None),
+        ("JAVASCRIPT:alert(1)", None),
+        ("java\tscript:alert(1)", None),
+        ("data:text/html,x", None),
+        ("https:javascript:alert(1)", None),
+        ("//example.com/a", None),
+        ("http://[::1", None),
+        ("", None),
+    ],
+)
+def test_http_url_allows_only_web_links(url: str, link: str | None) -> None:
+    assert http_url(url) == link
+
+
+# The full Reuters collection ------------------------------------------------------------------
+
+
+def test_reuters_timeline_shows_1987_months_and_facets_filter(reuters_index: SearchIndex) -> None:
+    client = create_app(reuters_index.index_dir).test_client()
+    data = api(client, "/api/search?q=cocoa")
+    periods = [bar["period"] for bar in data["timeline"]]
+    assert periods[0].startswith("1987-") and periods[-1].startswith("1987-") and "1987-03" in periods
+    text = page(client, "/?q=cocoa")
+    bars = links(text[text.index('<svg class="timeline-chart"') : text.index("</svg>")])
+    assert [query(href)["month"][0] for href in bars] == [bar["period"] for bar in data["timeline"] if bar["count"]]
+    [(value, href, count)] = [link for link in facet_links(text, "tag") if link[0] == "cocoa"]
+    filtered = api(client, "/api" + href.replace("/?", "/search?") + "&page-size=100")
+    assert filtered["total"] == count and all("cocoa" in hit["tags"] for hit in filtered["hits"])
+    march = api(client, "/api/search?q=cocoa&month=1987-03&page-size=100")
+    assert march["total"] == dict((b["period"], b["count"]) for b in data["timeline"])["1987-03"]
+    assert all(hit["date"].startswith("1987-03") for hit in march["hits"])
