@@ -46,7 +46,7 @@ HOSTILE_RECORDS = [
         "url": f"javascript:{XSS}",
         "date": "1987-03-05",
     },
-    {"id": "hostile-2", "title": "Entity-encoded xsscanary", "body": "xsscanary", "url": f"&#106;avascript:{XSS}"},
+    {"id": "hostile-2", "title": "Entity-encoded xsscanary", "body": "xsscanary <img src=x onerror=alert(1)>", "url": f"&#106;avascript:{XSS}"},
     {"id": "hostile-3", "title": "Mixed-case xsscanary", "body": "xsscanary", "url": f" JaVaScRiPt:{XSS}"},
     {"id": "hostile-4", "title": "Data xsscanary", "body": "xsscanary", "url": f"data:text/html,<script>{XSS}</script>"},
     {"id": "hostile-5", "title": "Tab xsscanary", "body": "xsscanary", "url": f"java\tscript:{XSS}"},
