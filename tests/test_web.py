@@ -129,6 +129,7 @@ def test_search_page_finds_seed_with_highlights_facets_and_time(client: FlaskCli
 def test_empty_query_lists_newest_articles_first(client: FlaskClient) -> None:
     text = page(client, "/")
     assert "Newest articles" in text
+    assert '?sort=newest" aria-current="true">Newest<' in text and "sort=relevance" not in text
     dates = [hit["date"] for hit in api(client, "/api/search")["hits"]]
     assert dates == sorted(dates, reverse=True) and None not in dates
 
@@ -176,6 +177,12 @@ def test_clicking_a_facet_value_filters_and_its_chip_removes_it(client: FlaskCli
         assert api(client, "/api" + chip.replace("/?", "/search?"))["total"] == unfiltered
         [active] = [link for link in facet_links(filtered, param) if link[0] == value]
         assert query(active[1]) == {"q": ["oil"]}  # clicking an active value removes it
+
+
+def test_a_filter_typed_in_another_case_is_shown_active(client: FlaskClient) -> None:
+    [(value, href, count)] = [link for link in facet_links(page(client, "/?q=oil&source=reuters"), "source")]
+    assert value == "Reuters" and query(href) == {"q": ["oil"]}
+    assert count == api(client, "/api/search?q=oil&source=Reuters")["total"]
 
 
 def test_values_of_one_facet_are_ored_and_different_facets_anded(client: FlaskClient) -> None:

@@ -212,3 +212,7 @@ def serve_command(index_dir: str, host: str, port: int, threads: int, debug: boo
     from .web import serve
 
     serve(index_dir, host=host, port=port, threads=threads, debug=debug)
+
+
+if __name__ == "__main__":
+    main()

@@ -6,6 +6,8 @@ all of them rank first: an AND of clauses becomes their OR plus a boosted AND.
 
 from __future__ import annotations
 
+import re
+
 from whoosh import query as q
 from whoosh.fields import Schema
 from whoosh.qparser import AndGroup, MultifieldParser, PlusMinusPlugin, QueryParser
@@ -14,9 +16,12 @@ from whoosh.qparser.plugins import FieldsPlugin
 from .errors import QueryError
 from .schema import SEARCH_FIELDS
 
-ALL_WORDS_BOOST = 3.0
-"""How much more an article containing every word of the query scores."""
+ALL_WORDS_BOOST = 100.0
+"""How much more an article containing every word scores: enough to rank it above
+any article with only some of the words (the usual boosted-AND pattern)."""
 MAX_QUERY_CHARS = 1000
+_EXPLICIT_AND = re.compile(r"\bAND\b|(?<![^\s(])\+")
+"""A user who writes AND or +word wants every such word: no relaxing then."""
 
 
 def _parser(schema: Schema) -> QueryParser:
@@ -48,7 +53,8 @@ class QueryBuilder:
         for node in _walk(parsed):
             if error := getattr(node, "error", None):
                 raise _error(text, error)
-        return _most_words(parsed.normalize())
+        parsed = parsed.normalize()
+        return parsed if _EXPLICIT_AND.search(text) else _most_words(parsed)
 
 
 def _most_words(parsed: q.Query) -> q.Query:

@@ -143,7 +143,6 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
         filter=_filter(searcher, request),
         sortedby=_sort_facet(request),
         groupedby=_facets() if request.facets else None,
-        terms=True,
     )
     results.fragmenter, results.formatter = _FRAGMENTER, _FORMATTER
     first = (request.page - 1) * request.page_size

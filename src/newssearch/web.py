@@ -35,7 +35,7 @@ from whoosh.highlight import HtmlFormatter, WholeFragmenter, highlight
 from .article import Article
 from .errors import ArticleNotFound, IndexNotFound, IndexOutdated, QueryError
 from .schema import SEARCH_FIELDS, text_analyzer
-from .search import SearchResult, SearchRequest, TimelineBar, get_article, related, search
+from .search import SORTS, FacetValue, SearchRequest, SearchResult, TimelineBar, get_article, related, search
 from .store import SearchIndex
 
 FILTERS = {"source": "sources", "year": "years", "month": "months", "tag": "tags"}
@@ -189,14 +189,15 @@ def facet_groups(result: SearchResult, links: SearchLinks) -> list[FacetGroup]:
         param = FACET_PARAMS[name]
         if not values or (name == "month" and not links.values("year") + links.values("month")):
             continue
-        limit = FACET_LIMITS[name]
-        chosen = set(links.values(param))
-        shown = [
-            FacetLink(v.value, v.count, v.value in chosen, links.removing(param, v.value) if v.value in chosen else links.adding(param, v.value))
-            for v in values[:limit]
-        ]
-        groups.append(FacetGroup(name, param, shown))
+        chosen = {value.lower(): value for value in links.values(param)}  # filters ignore case
+        groups.append(FacetGroup(name, param, [_facet_link(v, param, chosen, links) for v in values[: FACET_LIMITS[name]]]))
     return groups
+
+
+def _facet_link(value: FacetValue, param: str, chosen: dict[str, str], links: SearchLinks) -> FacetLink:
+    spelled = chosen.get(value.value.lower())
+    url = links.removing(param, spelled) if spelled else links.adding(param, value.value)
+    return FacetLink(value.value, value.count, spelled is not None, url)
 
 
 @dataclass(frozen=True)
@@ -319,15 +320,18 @@ def _index() -> SearchIndex:
 
 @web.get("/")
 def search_page() -> str:
-    result = search(_index(), parse_search(request.args, facets=True))
+    search_request = parse_search(request.args, facets=True)
+    result = search(_index(), search_request)
     links = SearchLinks(request.args)
+    sorts = SORTS if search_request.q.strip() else tuple(s for s in SORTS if s != "relevance")  # no query: newest
     return render_template(
         "search.html",
         result=result,
         links=links,
         facets=facet_groups(result, links),
         chart=timeline_chart(result.timeline or []),
-        sort=request.args.get("sort", "").strip() or "relevance",
+        sorts=sorts,
+        sort=search_request.sort if search_request.sort in sorts else "newest",
     )
 
 

@@ -34,9 +34,12 @@ def _text(sgml: str) -> str:
 
 def read(text: str, path: str) -> Iterator[Output]:
     found = False
+    line, counted_to = 1, 0
     for match in _RECORD.finditer(text):
         found = True
-        location = f"line {text.count(chr(10), 0, match.start()) + 1}"
+        line += text.count("\n", counted_to, match.start())
+        counted_to = match.start()
+        location = f"line {line}"
         newid = _NEWID.search(match[1])
         if not newid:
             yield Problem(path, "<REUTERS> record without a NEWID attribute", location)

@@ -1,0 +1,145 @@
+"""Reindexing real corpora: everything is indexed, incremental equals full, failures stay contained."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE, SEED, link_reuters, reuters_files
+
+from newssearch import IndexLocked, SearchIndex, SearchRequest, get_article, index_stats, reindex, search
+from newssearch.store import write_lock
+
+
+def snapshot(index_dir: Path) -> dict[str, tuple]:
+    """Every article in an index as comparable values."""
+    searcher = SearchIndex(index_dir).searcher()
+    return {
+        doc["id"]: (doc["title"], doc["body"], doc["path"], doc.get("published"), doc.get("source"), doc.get("tags"))
+        for doc in searcher.all_stored_fields()
+    }
+
+
+def test_all_reuters_articles_are_indexed(reuters_index: SearchIndex) -> None:
+    stats = index_stats(reuters_index)
+    assert stats.articles == 21578
+    assert stats.by_source == {"Reuters": 21578} and stats.by_year == {"1987": 21578}
+    first = get_article(reuters_index, "reuters-1")
+    assert (first.title, first.date) == ("BAHIA COCOA REVIEW", datetime(1987, 2, 26, 15, 1, 1))
+    last = get_article(reuters_index, "reuters-21578")
+    assert (last.title, last.date, last.tags) == ("AMERICAN EXCHANGE INTRODUCES INSTITUTIONAL INDEX", datetime(1987, 10, 19, 13, 30, 41), ("usa",))
+    odd_byte = get_article(reuters_index, "reuters-17980")  # holds reut2-017's one non-UTF-8 byte
+    assert (odd_byte.title, odd_byte.date) == ("LAWSON SAYS LOUVRE CURRENCY ACCORD SATISFACTORY", datetime(1987, 6, 2, 9, 14, 36))
+
+
+def test_cocoa_finds_cocoa_stories(reuters_index: SearchIndex) -> None:
+    result = search(reuters_index, SearchRequest("cocoa", page_size=20))
+    assert result.total > 100
+    assert all("cocoa" in (hit.title + hit.snippet).lower() for hit in result.hits)
+    assert sum("COCOA" in hit.title for hit in result.hits) >= 15
+
+
+def build_archive(archive: Path) -> None:
+    link_reuters(archive / "wire", 3)
+    shutil.copy(SEED, archive / "seed.txt")
+    (archive / "cms.jsonl").write_text(
+        "".join(json.dumps({"id": f"cms-{n}", "title": f"Item {n}", "body": f"Body of item {n} about grain"}) + "\n" for n in range(5)),
+        encoding="utf-8",
+    )
+
+
+def test_incremental_reindex_equals_full(tmp_path: Path) -> None:
+    archive, index = tmp_path / "archive", tmp_path / "index"
+    build_archive(archive)
+    first = reindex(archive, index)
+    assert (first.full, first.added, first.articles) == (True, 3006, 3006)
+
+    # Add a file, change two, remove one.
+    (archive / "wire" / reuters_files(4)[3].name).symlink_to(reuters_files(4)[3])
+    (archive / "wire" / reuters_files(1)[0].name).unlink()
+    seed = (archive / "seed.txt").read_text(encoding="utf-8")
+    (archive / "seed.txt").write_text(seed.replace("ten minutes", "twelve minutes"), encoding="utf-8")
+    lines = (archive / "cms.jsonl").read_text(encoding="utf-8").splitlines()
+    (archive / "cms.jsonl").write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
+
+    update = reindex(archive, index)
+    assert not update.full
+    assert update.files_read == 3  # the new Reuters file, the seed page, the export
+    assert (update.added, update.updated, update.removed) == (1000, 4, 1002)
+    assert update.articles == 3006 - 1000 + 1000 - 2
+
+    full = reindex(archive, tmp_path / "full", full=True)
+    assert snapshot(index) == snapshot(tmp_path / "full")
+    assert full.articles == update.articles
+    assert "twelve minutes" in get_article(SearchIndex(index), "seed.txt").body
+
+
+def test_reindex_with_nothing_changed_reads_nothing(tmp_path: Path) -> None:
+    archive, index = tmp_path / "archive", tmp_path / "index"
+    build_archive(archive)
+    reindex(archive, index)
+    generation = SearchIndex(index).searcher().reader().generation()
+    again = reindex(archive, index)
+    assert (again.files_read, again.added, again.updated, again.removed) == (0, 0, 0, 0)
+    assert SearchIndex(index).searcher().reader().generation() == generation
+
+
+def test_bad_files_are_reported_and_the_rest_indexed(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    shutil.copytree(SAMPLE, archive)
+    (archive / "photo.txt").write_bytes(bytes(range(256)) * 8)
+    (archive / "latin1.txt").write_bytes("Caf\xe9 talks\n\nMinisters met in a caf\xe9.\n".encode("latin-1"))
+    (archive / "empty.txt").write_bytes(b"")
+    (archive / "broken.jsonl").write_text('{"id": "good", "title": "Good record", "body": "fine"}\n{"id": oops}\n', encoding="utf-8")
+    (archive / "cut.sgm.gz").write_bytes((SAMPLE / "reuters" / "reut2-000.sgm.gz").read_bytes()[:5000])
+    (archive / "notes.docx").write_bytes(b"PK\x03\x04")
+    report = reindex(archive, tmp_path / "index")
+    skipped = {(p.path, p.location) for p in report.skipped}
+    assert skipped == {
+        ("photo.txt", ""), ("empty.txt", ""), ("broken.jsonl", "line 2"), ("cut.sgm.gz", ""), ("notes.docx", ""),
+    }  # fmt: skip
+    assert [p.path for p in report.problems if not p.skipped] == ["latin1.txt"]
+    assert report.articles == 1000 + 15 + 1 + 1 + 1  # sample + latin-1 page + the good JSONL record
+    index = SearchIndex(tmp_path / "index")
+    assert get_article(index, "good").title == "Good record"
+    assert search(index, SearchRequest("café")).hits[0].id == "latin1.txt"
+
+
+def test_second_reindex_while_one_runs_says_so(tmp_path: Path) -> None:
+    archive, index = tmp_path / "archive", tmp_path / "index"
+    build_archive(archive)
+    reindex(archive, index)
+    with write_lock(index), pytest.raises(IndexLocked, match="another reindex is writing"):
+        reindex(archive, index, full=True)
+    assert reindex(archive, index).articles == 3006  # the lock is free again afterwards
+
+
+def test_killed_reindex_leaves_previous_index_usable(tmp_path: Path) -> None:
+    archive, index = tmp_path / "archive", tmp_path / "index"
+    build_archive(archive)
+    reindex(archive, index)
+    before = snapshot(index)
+    for name in [p.name for p in reuters_files(8)[3:]]:
+        (archive / "wire" / name).symlink_to(next(p for p in reuters_files(8) if p.name == name))
+    for delay in (0.5, 2.0, 4.0):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "newssearch.cli", "reindex", "--full", "--archive", str(archive), "--index", str(index)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        time.sleep(delay)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        after = snapshot(index)
+        assert after == before or len(after) == 8006, f"killed after {delay} s: a partial index is visible"
+        assert search(SearchIndex(index), SearchRequest("cocoa")).total > 0
+    assert reindex(archive, index).articles == 8006
+    reindex(archive, tmp_path / "full", full=True)
+    assert snapshot(index) == snapshot(tmp_path / "full")

@@ -1,0 +1,148 @@
+"""The search service on real articles: ranking, query language, filters, facets, suggestions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from conftest import SEED
+
+from newssearch import ArticleNotFound, QueryError, SearchIndex, SearchRequest, get_article, related, search
+
+SEED_ID = f"commonspace/{SEED.name}"
+
+
+def ids(index: SearchIndex, text: str, **options) -> list[str]:
+    return [hit.id for hit in search(index, SearchRequest(text, **options)).hits]
+
+
+def test_start_treaty_finds_the_seed_page_first(sample_index: SearchIndex) -> None:
+    result = search(sample_index, SearchRequest("START treaty"))
+    top = result.hits[0]
+    assert top.id == SEED_ID
+    assert top.title.startswith("Blinken and Lavrov meet in India")
+    assert "<mark>START</mark> <mark>treaty</mark>" in top.snippet  # whole words highlighted, not stems
+
+
+def test_words_only_in_site_furniture_do_not_find_the_page(sample_index: SearchIndex) -> None:
+    assert SEED_ID not in ids(sample_index, "Ramadan", page_size=100)
+    assert SEED_ID not in ids(sample_index, "Borrell Afghanistan", page_size=100)
+
+
+def test_a_question_finds_the_article(sample_index: SearchIndex) -> None:
+    assert ids(sample_index, "what did Blinken tell Lavrov about the nuclear treaty in New Delhi?")[0] == SEED_ID
+
+
+def test_names_numbers_acronyms_and_accents(sample_index: SearchIndex) -> None:
+    for text in ("Zakharova", "zakharova", "G20", "2010", "Zakhárova", '"fully-fledged"', "fullyfledged"):
+        assert SEED_ID in ids(sample_index, text), text
+
+
+def test_articles_with_all_words_rank_before_those_with_some(reuters_index: SearchIndex) -> None:
+    both = set(ids(reuters_index, "cocoa AND brazil", page_size=100))
+    assert 10 < len(both) < 100
+    ranked = ids(reuters_index, "cocoa brazil", page_size=100)
+    assert set(ranked[: len(both)]) == both  # every article with both words comes first
+    assert len(ranked) == 100  # and articles with one of them follow
+
+
+def test_a_long_sentence_still_finds_articles(reuters_index: SearchIndex) -> None:
+    text = "which countries agreed on the buffer stock rules of the international cocoa organization in london"
+    result = search(reuters_index, SearchRequest(text))
+    assert result.total > 1000  # most words match somewhere: no empty page
+    assert all("cocoa" in (h.title + h.snippet).lower() for h in result.hits[:5])
+
+
+def test_query_language(reuters_index: SearchIndex) -> None:
+    phrase = search(reuters_index, SearchRequest('"cocoa buffer stock"'))
+    assert 0 < phrase.total < search(reuters_index, SearchRequest("cocoa buffer stock")).total
+    assert "<mark>cocoa</mark> <mark>buffer</mark> <mark>stock</mark>" in phrase.hits[0].snippet.lower()
+    without = search(reuters_index, SearchRequest("cocoa -buffer", page_size=100))
+    assert without.total > 0 and all("buffer" not in get_article(reuters_index, h.id).body.lower() for h in without.hits)
+    assert search(reuters_index, SearchRequest("cocoa NOT buffer")).total == without.total
+    either = search(reuters_index, SearchRequest("cocoa OR coffee")).total
+    assert either > search(reuters_index, SearchRequest("cocoa AND coffee")).total
+    assert all("COCOA" in h.title for h in search(reuters_index, SearchRequest("title:cocoa", page_size=50)).hits)
+    assert all("cocoa" in h.tags for h in search(reuters_index, SearchRequest("tags:cocoa", page_size=50)).hits)
+    assert search(reuters_index, SearchRequest("source:reuters")).total == 21578
+    assert search(reuters_index, SearchRequest("cocoa*")).total >= search(reuters_index, SearchRequest("cocoa")).total
+
+
+def test_date_queries(reuters_index: SearchIndex) -> None:
+    march = search(reuters_index, SearchRequest("date:1987-03 cocoa", page_size=100))
+    assert march.total > 0 and all(h.date.strftime("%Y-%m") == "1987-03" for h in march.hits)
+    assert search(reuters_index, SearchRequest("date:1987")).total == 21578
+    days = search(reuters_index, SearchRequest("date:[1987-03-01 TO 1987-03-05] coffee", page_size=100))
+    assert days.total > 0 and all(date(1987, 3, 1) <= h.date.date() <= date(1987, 3, 5) for h in days.hits)
+    assert search(reuters_index, SearchRequest("date:1987-03-05")).total == search(
+        reuters_index, SearchRequest("", since=date(1987, 3, 5), until=date(1987, 3, 5))
+    ).total
+
+
+@pytest.mark.parametrize("text", ["date:[x TO y]", "date:yesterday", "x" * 1001])
+def test_malformed_queries_raise_one_clear_error(sample_index: SearchIndex, text: str) -> None:
+    with pytest.raises(QueryError) as error:
+        search(sample_index, SearchRequest(text))
+    assert "\n" not in str(error.value) and len(str(error.value)) < 200
+
+
+def test_sorting_and_undated_articles_last(sample_index: SearchIndex) -> None:
+    newest = search(sample_index, SearchRequest("", sort="newest", page_size=100)).hits
+    dates = [h.date for h in newest if h.date]
+    assert dates == sorted(dates, reverse=True)
+    oldest = search(sample_index, SearchRequest("said", sort="oldest", page_size=100)).hits
+    dated = [h.date for h in oldest if h.date]
+    assert dated == sorted(dated) and oldest[0].date is not None
+    last_page = search(sample_index, SearchRequest("", sort="oldest", page=102, page_size=10)).hits
+    assert last_page and all(h.date is None for h in last_page)  # 16 undated after 1,000 dated
+
+
+def test_filters_and_facets(reuters_index: SearchIndex) -> None:
+    result = search(reuters_index, SearchRequest("cocoa", facets=True))
+    facets = result.facets
+    assert facets is not None and facets["source"][0].value == "Reuters"
+    assert sum(v.count for v in facets["month"]) == result.total
+    brazil = next(v for v in facets["tags"] if v.value == "brazil")
+    assert search(reuters_index, SearchRequest("cocoa", tags=("brazil",))).total == brazil.count
+    march = next(v for v in facets["month"] if v.value == "1987-03")
+    filtered = search(reuters_index, SearchRequest("cocoa", months=("1987-03",), sources=("REUTERS",)))
+    assert filtered.total == march.count
+    both = search(reuters_index, SearchRequest("cocoa", months=("1987-03", "1987-04"))).total
+    april = next(v for v in facets["month"] if v.value == "1987-04").count
+    assert both == march.count + april
+    assert [bar.period for bar in result.timeline][:3] == ["1987-02", "1987-03", "1987-04"]
+    assert sum(bar.count for bar in result.timeline) == result.total
+
+
+def test_pages(reuters_index: SearchIndex) -> None:
+    first = ids(reuters_index, "cocoa", page_size=10)
+    second = ids(reuters_index, "cocoa", page=2, page_size=10)
+    assert len(second) == 10 and not set(first) & set(second)
+    assert ids(reuters_index, "cocoa", page=999) == []
+    with pytest.raises(QueryError):
+        search(reuters_index, SearchRequest("cocoa", page=0))
+
+
+def test_did_you_mean(reuters_index: SearchIndex) -> None:
+    assert search(reuters_index, SearchRequest("cocao prices")).suggestion == "cocoa prices"
+    assert search(reuters_index, SearchRequest("petroleum exports")).suggestion is None
+
+
+def test_article_and_related(reuters_index: SearchIndex) -> None:
+    article = get_article(reuters_index, "reuters-1")
+    assert article.title == "BAHIA COCOA REVIEW"
+    similar = related(reuters_index, "reuters-1")
+    assert similar and "reuters-1" not in [h.id for h in similar]
+    assert any("COCOA" in h.title for h in similar)
+    with pytest.raises(ArticleNotFound):
+        get_article(reuters_index, "no-such-id")
+
+
+def test_json_shape(sample_index: SearchIndex) -> None:
+    data = search(sample_index, SearchRequest("START treaty", facets=True)).to_dict()
+    assert {"query", "total", "page", "hits", "facets"} <= data.keys()
+    hit = data["hits"][0]
+    assert set(hit) == {"id", "title", "date", "source", "tags", "url", "path", "score", "snippet"}
+    assert hit["date"] is None and isinstance(hit["score"], float)
+    dated = search(sample_index, SearchRequest("cocoa")).to_dict()["hits"][0]
+    assert dated["date"].startswith("1987-")
