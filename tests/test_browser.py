@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 from flask import Flask
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from test_web import HOSTILE_QUERIES, HOSTILE_RECORDS, SEED_TITLE, write_hostile_archive
 from werkzeug.serving import make_server
 

@@ -308,6 +308,11 @@ def test_bad_parameters_give_a_friendly_400(client: FlaskClient, params: str, me
     assert message in api(client, f"/api/search?{params}", status=400)["error"]
 
 
+def test_odd_but_valid_parameters_work(client: FlaskClient) -> None:
+    for params in ("month=0000-01", "year=0000&month=9999-12", "from-date=0001-01-01&to-date=9999-12-31", "page=999999999", "q=%20"):
+        assert "<h1" in page(client, f"/?{params}")
+
+
 def test_unknown_article_and_route_give_404(client: FlaskClient) -> None:
     assert "Article not found" in page(client, "/article/no/such/article", status=404)
     assert "no/such/article" in api(client, "/api/article/no/such/article", status=404)["error"]
@@ -468,10 +473,11 @@ def test_hostile_queries_are_reflected_as_text(hostile_client: FlaskClient, host
 # Never a 500 ------------------------------------------------------------------------------------
 
 _PARAMS = st.sampled_from(["q", "page", "page-size", "sort", "source", "year", "month", "tag", "from-date", "to-date"])
+_VALUES = st.one_of(st.text(max_size=30), st.from_regex(r"-?\d{1,5}(-\d\d){0,2}", fullmatch=True))  # also near-dates
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(_PARAMS, st.text(max_size=30)), max_size=5))
+@given(st.lists(st.tuples(_PARAMS, _VALUES), max_size=5))
 def test_no_parameters_cause_a_server_error(client: FlaskClient, params: list[tuple[str, str]]) -> None:
     for path in ("/", "/api/search", "/search.atom"):
         response = client.get(path, query_string=params)

@@ -14,6 +14,7 @@ bleach: bleach stopped all maintenance, security fixes included, on 2026-06-05; 
 
 from __future__ import annotations
 
+import calendar
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -267,8 +268,9 @@ def day(value: datetime) -> str:
 
 
 def period(value: str) -> str:
-    """'1987-03' -> 'March 1987'; a year stays as it is."""
-    return datetime.strptime(value, "%Y-%m").strftime("%B %Y") if "-" in value else value
+    """'1987-03' -> 'March 1987'; a year stays as it is (strptime would reject year 0000)."""
+    year, _, month = value.partition("-")
+    return f"{calendar.month_name[int(month)]} {year}" if month else year
 
 
 def article_html(index: SearchIndex, body: str, q: str) -> Markup:
