@@ -15,7 +15,7 @@ import click
 
 from .errors import NewssearchError
 from .indexer import ReindexReport, reindex
-from .search import SORTS, SearchRequest, SearchResult, search
+from .search import SORTS, Hit, SearchRequest, SearchResult, related, search
 from .stats import index_stats
 from .store import SearchIndex
 
@@ -121,11 +121,12 @@ def _print_report(report: ReindexReport) -> None:
 @click.option("--source", "sources", multiple=True, help="Only articles from this source (repeat for several).")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published on or after YYYY-MM-DD.")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published on or before YYYY-MM-DD.")
+@click.option("--recency", is_flag=True, help="Rank recent and relevant articles first (not a date sort).")
 @click.option("--facets", is_flag=True, help="Also count the results by source and by year.")
 @json_option
 def query_command(
     words: tuple[str, ...], index_dir: str, limit: int, page: int, sort: str, sources: tuple[str, ...],
-    since: datetime | None, until: datetime | None, facets: bool, as_json: bool,
+    since: datetime | None, until: datetime | None, recency: bool, facets: bool, as_json: bool,
 ) -> None:  # fmt: skip
     """Search the index and print ranked results with highlighted snippets.
 
@@ -136,7 +137,7 @@ def query_command(
     """
     request = SearchRequest(
         q=" ".join(words), page=page, page_size=limit, sort=sort, sources=sources,
-        since=since.date() if since else None, until=until.date() if until else None, facets=facets,
+        since=since.date() if since else None, until=until.date() if until else None, recency=recency, facets=facets,
     )  # fmt: skip
     result = search(SearchIndex(index_dir), request)
     if as_json:
@@ -146,30 +147,54 @@ def query_command(
 
 
 def _print_result(result: SearchResult) -> None:
-    color = _color()
     if not result.total:
-        click.echo(f'No results for "{result.query}". Try fewer words, a prefix like treat*, or check the spelling.')
+        hint = f"Did you mean: {result.suggestion}?" if result.suggestion else "Try fewer words, a prefix like treat*, or check the spelling."
+        click.echo(f'No results for "{result.query}". {hint}')
         return
     first = (result.page - 1) * result.page_size
-    click.echo(
-        f'{result.total:,} results for "{result.query}" ({result.seconds:.3f} s), page {result.page} of {result.pages}\n'
-    )
-    for number, hit in enumerate(result.hits, start=first + 1):
-        click.echo(click.style(f"{number:>3}. {hit.title}", bold=True), color=color)
-        meta = [hit.date.strftime("%Y-%m-%d") if hit.date else "undated", hit.source, hit.url or hit.path, f"id {hit.id}"]
-        click.echo("     " + " · ".join(m for m in meta if m))
-        click.echo("     " + _terminal_snippet(hit.snippet, color) + "\n", color=color)
+    noun = "result" if result.total == 1 else "results"
+    click.echo(f'{result.total:,} {noun} for "{result.query}" ({result.seconds:.3f} s), page {result.page} of {result.pages}')
+    if result.suggestion:
+        click.echo(f"Did you mean: {result.suggestion}")
+    click.echo()
+    _print_hits(result.hits, first + 1)
     if result.facets:
         for name, values in result.facets.items():
             click.echo(f"{name.capitalize()}: " + ", ".join(f"{v.value} ({v.count:,})" for v in values))
 
 
-def _terminal_snippet(snippet: str, color: bool | None) -> str:
+def _print_hits(hits: list[Hit], start: int) -> None:
+    color = _color()
+    for number, hit in enumerate(hits, start=start):
+        click.echo(click.style(f"{number:>3}. {hit.title}", bold=True), color=color)
+        meta = [hit.date.strftime("%Y-%m-%d") if hit.date else "undated", hit.source, hit.url or hit.path, f"id {hit.id}"]
+        click.echo("     " + " · ".join(m for m in meta if m))
+        click.echo("     " + _terminal_snippet(hit.snippet) + "\n", color=color)
+
+
+def _terminal_snippet(snippet: str) -> str:
     """Turn the HTML snippet (escaped text, <mark> around matches) into bold terminal text."""
     parts = re.split(r"<mark>(.*?)</mark>", snippet)
     return "".join(
         click.style(html.unescape(part), bold=True) if i % 2 else html.unescape(part) for i, part in enumerate(parts)
     )
+
+
+@main.command("related")
+@click.argument("article_id")
+@index_option
+@click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50), help="How many related articles.")
+@json_option
+def related_command(article_id: str, index_dir: str, limit: int, as_json: bool) -> None:
+    """List the articles most like one article (more like this).
+
+    Example: newssearch related reuters-1
+    """
+    hits = related(SearchIndex(index_dir), article_id, limit=limit)
+    if as_json:
+        _echo_json({"id": article_id, "related": [hit.to_dict() for hit in hits]})
+    else:
+        _print_hits(hits, 1)
 
 
 @main.command("stats")

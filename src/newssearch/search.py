@@ -10,11 +10,12 @@ from typing import Any
 from whoosh import query as q
 from whoosh import sorting
 from whoosh.highlight import ContextFragmenter, HtmlFormatter
-from whoosh.searching import Hit as WhooshHit, Searcher
+from whoosh.searching import Hit as WhooshHit, Results, Searcher
 
 from .article import Article
 from .errors import ArticleNotFound, QueryError
 from .schema import day_range
+from .recency import recency_searcher
 from .spelling import suggest
 from .store import SearchIndex
 
@@ -39,6 +40,7 @@ class SearchRequest:
     since: date | None = None
     until: date | None = None
     years: tuple[str, ...] = ()
+    recency: bool = False  # blend relevance with freshness (see recency.py)
     months: tuple[str, ...] = ()  # "1987-03"
     tags: tuple[str, ...] = ()
     facets: bool = False
@@ -137,14 +139,15 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
     request = request.validated()
     searcher = index.searcher()
     parsed = index.queries.build(request.q)
-    results = searcher.search(
+    ranker = recency_searcher(searcher) if request.recency and request.sort == "relevance" else searcher
+    results = ranker.search(
         parsed,
         limit=request.page * request.page_size,
         filter=_filter(searcher, request),
         sortedby=_sort_facet(request),
         groupedby=_facets() if request.facets else None,
     )
-    results.fragmenter, results.formatter = _FRAGMENTER, _FORMATTER
+    _use_snippets(results)
     first = (request.page - 1) * request.page_size
     hits = [_hit(hit, scored=request.sort == "relevance" and bool(request.q.strip())) for hit in results[first : first + request.page_size]]
     facets = {name: _facet_values(results.groups(name), name) for name in FACET_FIELDS} if request.facets else None
@@ -159,6 +162,11 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
         suggestion=suggest(searcher, request.q) if request.q.strip() else None,
         seconds=round(time.perf_counter() - started, 4),
     )
+
+
+def _use_snippets(results: Results) -> Results:
+    results.fragmenter, results.formatter = _FRAGMENTER, _FORMATTER
+    return results
 
 
 def _filter(searcher: Searcher, request: SearchRequest) -> q.Query | None:
@@ -268,5 +276,5 @@ def related(index: SearchIndex, article_id: str, limit: int = 5) -> list[Hit]:
     docnum = searcher.document_number(id=article_id)
     if docnum is None:
         raise ArticleNotFound(article_id)
-    results = searcher.more_like(docnum, "body", top=limit, numterms=12)
+    results = _use_snippets(searcher.more_like(docnum, "body", top=limit, numterms=12))
     return [_hit(hit, scored=True) for hit in results]
