@@ -122,11 +122,12 @@ def _print_report(report: ReindexReport) -> None:
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published on or after YYYY-MM-DD.")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published on or before YYYY-MM-DD.")
 @click.option("--recency", is_flag=True, help="Rank recent and relevant articles first (not a date sort).")
+@click.option("--no-fold", "no_fold", is_flag=True, help="List near-duplicates as results of their own.")
 @click.option("--facets", is_flag=True, help="Also count the results by source and by year.")
 @json_option
 def query_command(
     words: tuple[str, ...], index_dir: str, limit: int, page: int, sort: str, sources: tuple[str, ...],
-    since: datetime | None, until: datetime | None, recency: bool, facets: bool, as_json: bool,
+    since: datetime | None, until: datetime | None, recency: bool, no_fold: bool, facets: bool, as_json: bool,
 ) -> None:  # fmt: skip
     """Search the index and print ranked results with highlighted snippets.
 
@@ -137,7 +138,8 @@ def query_command(
     """
     request = SearchRequest(
         q=" ".join(words), page=page, page_size=limit, sort=sort, sources=sources,
-        since=since.date() if since else None, until=until.date() if until else None, recency=recency, facets=facets,
+        since=since.date() if since else None, until=until.date() if until else None, recency=recency,
+        fold=not no_fold, facets=facets,
     )  # fmt: skip
     result = search(SearchIndex(index_dir), request)
     if as_json:
@@ -169,7 +171,10 @@ def _print_hits(hits: list[Hit], start: int) -> None:
         click.echo(click.style(f"{number:>3}. {hit.title}", bold=True), color=color)
         meta = [hit.date.strftime("%Y-%m-%d") if hit.date else "undated", hit.source, hit.url or hit.path, f"id {hit.id}"]
         click.echo("     " + " · ".join(m for m in meta if m))
-        click.echo("     " + _terminal_snippet(hit.snippet) + "\n", color=color)
+        click.echo("     " + _terminal_snippet(hit.snippet), color=color)
+        if hit.similar:
+            click.echo(f"     + {len(hit.similar)} similar: " + ", ".join(f"id {s.id}" for s in hit.similar))
+        click.echo()
 
 
 def _terminal_snippet(snippet: str) -> str:

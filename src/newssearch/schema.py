@@ -29,6 +29,7 @@ from whoosh.support.charset import accent_map
 
 from .archive import ArchiveFile
 from .article import Article
+from .duplicates import sketch
 
 SCHEMA_VERSION = 1
 """Bump when the fields or analyzers change: an older index then needs ``reindex --full``."""
@@ -125,6 +126,7 @@ def build_schema() -> Schema:
         tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         url=ID(stored=True),
         path=ID(stored=True),
+        sketch=COLUMN(columns.VarBytesColumn()),  # near-duplicate fingerprint (duplicates.py)
         filekey=ID(sortable=True),  # "path\0signature": reindex sees changed files from this column alone
     )
 
@@ -148,6 +150,7 @@ def to_document(article: Article, file: ArchiveFile) -> dict[str, object]:
         "url": article.url,
         "path": article.path,
         "filekey": filekey(file),
+        "sketch": sketch(article.title, article.body),
     }
     if article.date is not None:
         document["date"] = f"{article.date:%Y-%m-%d}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.searching import Hit as WhooshHit, Results, Searcher
 
 from .article import Article
+from .duplicates import fold
 from .errors import ArticleNotFound, QueryError
 from .schema import day_range
 from .recency import recency_searcher
@@ -21,6 +22,8 @@ from .store import SearchIndex
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_PAGE_SIZE = 100
+FOLD_WINDOW = 3
+"""Hits fetched per hit shown when folding near-duplicates, so a page stays full."""
 SNIPPET_CHARS = 300
 FACET_FIELDS = {"source": "source_facet", "year": "year", "month": "month", "tags": "tags"}
 """Facet name in results -> the field it counts."""
@@ -41,6 +44,7 @@ class SearchRequest:
     until: date | None = None
     years: tuple[str, ...] = ()
     recency: bool = False  # blend relevance with freshness (see recency.py)
+    fold: bool = True  # fold near-duplicates into the best-ranked copy (see duplicates.py)
     months: tuple[str, ...] = ()  # "1987-03"
     tags: tuple[str, ...] = ()
     facets: bool = False
@@ -69,9 +73,12 @@ class Hit:
     path: str
     score: float | None
     snippet: str  # HTML: escaped text with the matched words in <mark>
+    similar: list[Hit] = field(default_factory=list)  # near-duplicates folded into this hit
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "date": self.date.isoformat() if self.date else None}
+        data = {**asdict(self), "date": self.date.isoformat() if self.date else None}
+        data["similar"] = [hit.to_dict() for hit in self.similar]
+        return data
 
 
 @dataclass
@@ -140,16 +147,22 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
     searcher = index.searcher()
     parsed = index.queries.build(request.q)
     ranker = recency_searcher(searcher) if request.recency and request.sort == "relevance" else searcher
+    window = request.page * request.page_size * (FOLD_WINDOW if request.fold else 1)
     results = ranker.search(
         parsed,
-        limit=request.page * request.page_size,
+        limit=window,
         filter=_filter(searcher, request),
         sortedby=_sort_facet(request),
         groupedby=_facets() if request.facets else None,
     )
     _use_snippets(results)
+    scored = request.sort == "relevance" and bool(request.q.strip())
+    groups = _fold(searcher, results[:window]) if request.fold else [(hit, []) for hit in results[:window]]
     first = (request.page - 1) * request.page_size
-    hits = [_hit(hit, scored=request.sort == "relevance" and bool(request.q.strip())) for hit in results[first : first + request.page_size]]
+    hits = [
+        replace(_hit(lead, scored), similar=[_hit(hit, scored, snippet="") for hit in similar])
+        for lead, similar in groups[first : first + request.page_size]
+    ]
     facets = {name: _facet_values(results.groups(name), name) for name in FACET_FIELDS} if request.facets else None
     return SearchResult(
         query=request.q,
@@ -162,6 +175,11 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
         suggestion=suggest(searcher, request.q) if request.q.strip() else None,
         seconds=round(time.perf_counter() - started, 4),
     )
+
+
+def _fold(searcher: Searcher, hits: list[WhooshHit]) -> list[tuple[WhooshHit, list[WhooshHit]]]:
+    sketches = searcher.reader().column_reader("sketch")
+    return fold(hits, lambda hit: sketches[hit.docnum])
 
 
 def _use_snippets(results: Results) -> Results:
@@ -226,9 +244,10 @@ def _timeline(facets: dict[str, list[FacetValue]]) -> list[TimelineBar]:
     return [TimelineBar(p, counts.get(p, 0)) for p in periods]
 
 
-def _hit(hit: WhooshHit, scored: bool) -> Hit:
+def _hit(hit: WhooshHit, scored: bool, snippet: str | None = None) -> Hit:
     stored = hit.fields()
-    snippet = " ".join((hit.highlights("body", top=2) or _lead(stored["body"])).split())
+    if snippet is None:
+        snippet = " ".join((hit.highlights("body", top=2) or _lead(stored["body"])).split())
     return Hit(
         id=stored["id"],
         title=stored["title"],
