@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE, SEED, link_reuters, reuters_files
+from conftest import SAMPLE, SEED, bbc_article, link_reuters, reuters_files
 
 from newssearch import IndexLocked, SearchIndex, SearchRequest, get_article, index_stats, reindex, search
 from newssearch.store import write_lock
@@ -143,3 +143,43 @@ def test_killed_reindex_leaves_previous_index_usable(tmp_path: Path) -> None:
     assert reindex(archive, index).articles == 8006
     reindex(archive, tmp_path / "full", full=True)
     assert snapshot(index) == snapshot(tmp_path / "full")
+
+
+def site_page(headline: str, paragraphs: list[str], teasers: list[tuple[str, list[str]]]) -> str:
+    """A saved page of one site: the article with a teaser box inside, a copyright line, metadata."""
+    boxes = [line for title, lead in teasers for line in ("Read more:", title, lead[0])]
+    body = [paragraphs[0], paragraphs[1], *boxes, *paragraphs[2:]]
+    footer = "Copyright 2005 The Daily Example. All rights reserved. Sign up for our newsletter."
+    return "\n\n".join([headline, *body, footer]) + "\n\nsource: The Daily Example\n"
+
+
+def test_furniture_repeated_across_pages_is_left_out(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    teaser_names = ["tech/001", "tech/002"]
+    teasers = [bbc_article(name) for name in teaser_names]
+    for name, (headline, paragraphs) in zip(teaser_names, teasers):  # the teased articles themselves
+        (archive / f"{name.replace('/', '-')}.txt").write_text(site_page(headline, paragraphs, []), encoding="utf-8")
+    for n in range(1, 9):
+        headline, paragraphs = bbc_article(f"politics/{n:03d}")
+        (archive / f"politics-{n:03d}.txt").write_text(site_page(headline, paragraphs, teasers), encoding="utf-8")
+    report = reindex(archive, tmp_path / "index")
+    assert report.furniture_blocks >= 4  # two teaser leads, a teaser headline, the copyright line
+    index = SearchIndex(tmp_path / "index")
+    lead_words = " ".join(teasers[0][1][0].split()[:12])
+    found = search(index, SearchRequest(f'"{lead_words}"', page_size=50))
+    assert [hit.id for hit in found.hits] == ["tech-001.txt"]  # the teased article, not the 8 pages
+    assert search(index, SearchRequest('"all rights reserved"')).total == 0
+    page = get_article(index, "politics-001.txt")
+    assert bbc_article("politics/001")[1][-1] in page.body  # the article's own text stays
+    assert teasers[0][1][0] not in page.body and teasers[0][1][0] in get_article(index, "tech-001.txt").body
+
+    # With six pages gone the teasers are on two pages only: no longer furniture, and the
+    # unchanged pages are read again so that incremental and full reindex agree.
+    for n in range(3, 9):
+        (archive / f"politics-{n:03d}.txt").unlink()
+    update = reindex(archive, tmp_path / "index")
+    assert (update.files_read, update.furniture_blocks) == (2, 1)  # the copyright line is on all four
+    assert teasers[0][1][0] in get_article(index, "politics-001.txt").body
+    reindex(archive, tmp_path / "full", full=True)
+    assert snapshot(tmp_path / "index") == snapshot(tmp_path / "full")

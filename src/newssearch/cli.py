@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from . import furniture
 from .errors import NewssearchError
 from .indexer import ReindexReport, reindex
 from .search import SORTS, Hit, SearchRequest, SearchResult, related, search
@@ -101,6 +102,8 @@ def _print_report(report: ReindexReport) -> None:
         f"{report.added:,} added, {report.updated:,} updated, {report.removed:,} removed; "
         f"{report.articles:,} articles in the index."
     )
+    if report.furniture_blocks:
+        click.echo(f"Site furniture: {report.furniture_blocks:,} lines repeated on {furniture.MIN_PAGES}+ pages of a site left out.")
     warnings = [p for p in report.problems if not p.skipped]
     if warnings:
         click.echo(f"{len(warnings)} read with a warning (indexed):")

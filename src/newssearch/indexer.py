@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -21,7 +20,7 @@ from whoosh.index import FileIndex
 from whoosh.reading import IndexReader
 from whoosh.writing import CLEAR, MERGE_SMALL, SegmentWriter
 
-from . import store
+from . import furniture, store
 from .archive import ArchiveFile, scan
 from .errors import Problem
 from .readers import FileResult, read_file
@@ -46,6 +45,7 @@ class ReindexReport:
     added: int = 0
     updated: int = 0
     removed: int = 0
+    furniture_blocks: int = 0  # lines found on many pages of one site, left out of their text
     articles: int = 0  # in the index afterwards
     seconds: float = 0.0
     finished: str = ""
@@ -85,25 +85,57 @@ def reindex(archive_dir: str | Path, index_dir: str | Path, full: bool = False, 
     return report
 
 
+@dataclass
+class _IndexedFile:
+    """What the index holds of one archive file (its live documents only)."""
+
+    signature: str
+    ids: set[str] = field(default_factory=set)
+    blocks: list[set[int]] = field(default_factory=list)  # per page: its line hashes (furniture.py)
+    dropped: list[set[int]] = field(default_factory=list)  # per page: the lines left out as furniture
+
+
 def _update(index: FileIndex, files: list[ArchiveFile], report: ReindexReport, progress: Progress | None) -> None:
     with index.reader() as reader:
-        indexed, ids_by_path = _indexed_files(reader)
-    old_ids = set().union(*ids_by_path.values())
-    current = {f.relpath: f.signature for f in files}
-    stale = {path for path, signature in indexed.items() if report.full or current.get(path) != signature}
-    to_read = [f for f in files if report.full or indexed.get(f.relpath) != f.signature]
-    stale_ids = set().union(*(ids_by_path[path] for path in stale))
-    report.files_read = len(to_read)
-    if not to_read and not stale:
+        indexed = _indexed_files(reader)
+    by_path = {f.relpath: f for f in files}
+    unchanged = {
+        path: known for path, known in indexed.items()
+        if not report.full and path in by_path and by_path[path].signature == known.signature
+    }  # fmt: skip
+    batch = list(_read_all([f for f in files if f.relpath not in unchanged]))
+    # Furniture is judged over the whole archive: unchanged pages whose furniture changed are read again.
+    furniture_blocks = furniture.find(
+        [*(b for known in unchanged.values() for b in known.blocks), *(furniture.blocks(a) for _, r in batch for a in r.articles)]
+    )
+    recheck = {path for path, known in unchanged.items() if [b & furniture_blocks for b in known.blocks] != known.dropped}
+    batch += _read_all([by_path[path] for path in sorted(recheck)])
+    stale = set(indexed) - (unchanged.keys() - recheck)
+    report.files_read = len(batch)
+    report.furniture_blocks = len(furniture_blocks)
+    if not batch and not stale:
         return
-    total_bytes = sum(f.size for f in to_read)
+    old_ids = set().union(*(known.ids for known in indexed.values()))
+    stale_ids = set().union(*(indexed[path].ids for path in stale))
+    new_ids = _write(index, batch, stale, furniture_blocks, report, progress)
+    report.added = len(new_ids - old_ids)
+    report.updated = len(new_ids) - report.added
+    report.removed = len(stale_ids - new_ids)
+
+
+def _write(
+    index: FileIndex, batch: list[tuple[ArchiveFile, FileResult]], stale: set[str], furniture_blocks: set[int],
+    report: ReindexReport, progress: Progress | None,
+) -> set[str]:  # fmt: skip
+    """Delete the stale files' articles, add the batch's, commit; the ids written."""
+    total_bytes = sum(f.size for f, _ in batch)
     writer = _writer(index, total_bytes)
     try:
         for path in stale if not report.full else ():
             writer.delete_by_term("path", path)
         add = writer.add_document if report.full else writer.update_document
         new_ids: dict[str, str] = {}
-        for file, result in _read_all(to_read):
+        for file, result in batch:
             report.problems.extend(result.problems)
             for article in result.articles:
                 if article.id in new_ids:
@@ -112,16 +144,15 @@ def _update(index: FileIndex, files: list[ArchiveFile], report: ReindexReport, p
                     )
                     continue
                 new_ids[article.id] = article.path
-                add(**to_document(article, file))
+                blocks = furniture.blocks(article)
+                add(**to_document(furniture.strip(article, furniture_blocks), file, blocks, blocks & furniture_blocks))
             if progress:
                 progress(file.size, total_bytes)
         writer.commit(mergetype=CLEAR if report.full else MERGE_SMALL)
     except BaseException:
         writer.cancel()
         raise
-    report.added = len(new_ids.keys() - old_ids)
-    report.updated = len(new_ids) - report.added
-    report.removed = len(stale_ids - new_ids.keys())
+    return set(new_ids)
 
 
 def _writer(index: FileIndex, total_bytes: int) -> SegmentWriter:
@@ -137,21 +168,24 @@ def _writer(index: FileIndex, total_bytes: int) -> SegmentWriter:
     return index.writer(limitmb=WRITER_MB)
 
 
-def _indexed_files(reader: IndexReader) -> tuple[dict[str, str], dict[str, set[str]]]:
-    """For the live (not deleted) documents: path -> file signature, and path -> article ids.
+def _indexed_files(reader: IndexReader) -> dict[str, _IndexedFile]:
+    """What the index holds, by archive path, read from columns of the live documents.
 
-    Read from sortable columns: terms of deleted documents linger in the lexicon.
+    Columns, not the lexicon: terms of deleted documents linger in the lexicon.
     """
-    signatures: dict[str, str] = {}
-    ids_by_path: dict[str, set[str]] = defaultdict(set)
+    files: dict[str, _IndexedFile] = {}
     if not reader.doc_count():
-        return signatures, ids_by_path
+        return files
     keys, ids = reader.column_reader("filekey"), reader.column_reader("id")
+    blocks, dropped = reader.column_reader("blocks"), reader.column_reader("dropped")
     for docnum in reader.all_doc_ids():
         path, signature = keys[docnum].split("\0", 1)
-        signatures[path] = signature
-        ids_by_path[path].add(ids[docnum])
-    return signatures, ids_by_path
+        known = files.setdefault(path, _IndexedFile(signature))
+        known.ids.add(ids[docnum])
+        if page_blocks := furniture.unpack(blocks[docnum]):
+            known.blocks.append(page_blocks)
+            known.dropped.append(furniture.unpack(dropped[docnum]))
+    return files
 
 
 def _read_all(files: list[ArchiveFile]) -> Iterator[tuple[ArchiveFile, FileResult]]:

@@ -29,6 +29,7 @@ from whoosh.support.charset import accent_map
 
 from .archive import ArchiveFile
 from .article import Article
+from . import furniture
 from .duplicates import sketch
 
 SCHEMA_VERSION = 1
@@ -127,6 +128,8 @@ def build_schema() -> Schema:
         url=ID(stored=True),
         path=ID(stored=True),
         sketch=COLUMN(columns.VarBytesColumn()),  # near-duplicate fingerprint (duplicates.py)
+        blocks=COLUMN(columns.VarBytesColumn()),  # a page's line hashes (furniture.py)
+        dropped=COLUMN(columns.VarBytesColumn()),  # the lines left out of it as furniture
         filekey=ID(sortable=True),  # "path\0signature": reindex sees changed files from this column alone
     )
 
@@ -135,8 +138,8 @@ def filekey(file: ArchiveFile) -> str:
     return f"{file.relpath}\0{file.signature}"
 
 
-def to_document(article: Article, file: ArchiveFile) -> dict[str, object]:
-    """The Whoosh document for an article read from ``file``."""
+def to_document(article: Article, file: ArchiveFile, blocks: set[int], dropped: set[int]) -> dict[str, object]:
+    """The Whoosh document for an article read from ``file``, with its furniture bookkeeping."""
     document: dict[str, object] = {
         "id": article.id,
         "title": article.title,
@@ -151,6 +154,8 @@ def to_document(article: Article, file: ArchiveFile) -> dict[str, object]:
         "path": article.path,
         "filekey": filekey(file),
         "sketch": sketch(article.title, article.body),
+        "blocks": furniture.pack(blocks),
+        "dropped": furniture.pack(dropped),
     }
     if article.date is not None:
         document["date"] = f"{article.date:%Y-%m-%d}"

@@ -38,6 +38,11 @@ def reader_for(name: str) -> Reader | None:
     return READERS.get(suffix)
 
 
+def is_page(name: str) -> bool:
+    """Whether a file is a saved web page (text or HTML), which may carry site furniture."""
+    return reader_for(name) in (text.read, html.read)
+
+
 def unknown_type(relpath: str) -> Problem:
     return Problem(relpath, f"unknown file type; supported: {', '.join(READERS)} (and .gz)")
 
