@@ -7,6 +7,9 @@ all of them rank first: an AND of clauses becomes their OR plus a boosted AND.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from itertools import islice
+from typing import Any
 
 from whoosh import query as q
 from whoosh.fields import Schema
@@ -20,6 +23,8 @@ ALL_WORDS_BOOST = 100.0
 """How much more an article containing every word scores: enough to rank it above
 any article with only some of the words (the usual boosted-AND pattern)."""
 MAX_QUERY_CHARS = 1000
+MAX_EXPANSIONS = 250
+"""A prefix* or wild?card matches at most this many different words (the first in order)."""
 _EXPLICIT_AND = re.compile(r"\bAND\b|(?<![^\s(])\+")
 """A user who writes AND or +word wants every such word: no relaxing then."""
 
@@ -53,8 +58,32 @@ class QueryBuilder:
         for node in _walk(parsed):
             if error := getattr(node, "error", None):
                 raise _error(text, error)
-        parsed = parsed.normalize()
+        parsed = parsed.normalize().accept(_limit_expansion)
         return parsed if _EXPLICIT_AND.search(text) else _most_words(parsed)
+
+
+class _LimitedExpansion:
+    """Expands a prefix or wildcard to at most MAX_EXPANSIONS words, so ``a*`` stays fast."""
+
+    def _btexts(self, ixreader: Any) -> Iterator[bytes]:
+        return islice(super()._btexts(ixreader), MAX_EXPANSIONS)  # type: ignore[misc]
+
+
+class _LimitedPrefix(_LimitedExpansion, q.Prefix):
+    pass
+
+
+class _LimitedWildcard(_LimitedExpansion, q.Wildcard):
+    pass
+
+
+def _limit_expansion(node: q.Query) -> q.Query:
+    if isinstance(node, q.Every):  # field:* would read every posting of the field: all articles is the same
+        return q.Every()
+    for whoosh_class, limited in ((q.Prefix, _LimitedPrefix), (q.Wildcard, _LimitedWildcard)):
+        if type(node) is whoosh_class:
+            return limited(node.fieldname, node.text, boost=node.boost)
+    return node
 
 
 def _most_words(parsed: q.Query) -> q.Query:

@@ -32,7 +32,7 @@ from .article import Article
 from . import furniture
 from .duplicates import sketch
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bump when the fields or analyzers change: an older index then needs ``reindex --full``."""
 
 TITLE_BOOST = 2.0

@@ -9,6 +9,7 @@ from typing import Any
 
 from whoosh import query as q
 from whoosh import sorting
+from whoosh.collectors import TimeLimit, TimeLimitCollector
 from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.searching import Hit as WhooshHit, Results, Searcher
 
@@ -22,6 +23,8 @@ from .store import SearchIndex
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_PAGE_SIZE = 100
+TIME_LIMIT_SECONDS = 5.0
+"""A pathological query is cut off after this long instead of tying up a server thread."""
 FOLD_WINDOW = 3
 """Hits fetched per hit shown when folding near-duplicates, so a page stays full."""
 SNIPPET_CHARS = 300
@@ -148,13 +151,18 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
     parsed = index.queries.build(request.q)
     ranker = recency_searcher(searcher) if request.recency and request.sort == "relevance" else searcher
     window = request.page * request.page_size * (FOLD_WINDOW if request.fold else 1)
-    results = ranker.search(
-        parsed,
+    collector = ranker.collector(
         limit=window,
         filter=_filter(searcher, request),
         sortedby=_sort_facet(request),
         groupedby=_facets() if request.facets else None,
     )
+    timed = TimeLimitCollector(collector, timelimit=TIME_LIMIT_SECONDS, use_alarm=False)  # alarms: main thread only
+    try:
+        ranker.search_with_collector(parsed, timed)
+    except TimeLimit:
+        raise QueryError(f"the search took over {TIME_LIMIT_SECONDS:g} s and was stopped: make the query more specific") from None
+    results = timed.results()
     _use_snippets(results)
     scored = request.sort == "relevance" and bool(request.q.strip())
     groups = _fold(searcher, results[:window]) if request.fold else [(hit, []) for hit in results[:window]]

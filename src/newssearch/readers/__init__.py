@@ -30,6 +30,13 @@ READERS: dict[str, Reader] = {
 }
 """File name suffix (before an optional .gz) -> reader."""
 
+MAX_PAGE_BYTES = 20_000_000
+"""A saved page (text or HTML) larger than this is not one article."""
+MAX_FILE_BYTES = 1_000_000_000
+"""Exports and SGML files larger than this should be split; it bounds memory."""
+MAX_BODY_CHARS = 2_000_000
+"""An article body longer than this (a book, a log) is reported rather than indexed."""
+
 
 def reader_for(name: str) -> Reader | None:
     """The reader for a file name, looking through a trailing .gz; None if not an archive format."""
@@ -61,25 +68,32 @@ def read_file(abspath: str, relpath: str) -> FileResult:
     if reader is None:
         result.problems.append(unknown_type(relpath))
         return result
+    limit = MAX_PAGE_BYTES if reader in (text.read, html.read) else MAX_FILE_BYTES
     try:
-        with open(abspath, "rb") as file:
-            data = file.read()
-        if relpath.lower().endswith(".gz"):
-            data = _gunzip(data)
-        content, warning = decode(data, relpath)
+        content, warning = decode(_read_bytes(abspath, relpath, limit), relpath)
         if warning:
             result.problems.append(warning)
         for output in reader(content, relpath):
+            if isinstance(output, Article) and len(output.body) > MAX_BODY_CHARS:
+                output = Problem(relpath, f"article {output.id!r} is {len(output.body):,} characters, over the {MAX_BODY_CHARS:,} limit: is it one article?")
             (result.articles if isinstance(output, Article) else result.problems).append(output)
     except ReadError as error:
         result.problems.append(Problem(relpath, str(error)))
     except OSError as error:
         result.problems.append(Problem(relpath, f"cannot read file: {error.strerror or error}"))
+    if not result.articles and not any(p.skipped for p in result.problems):
+        result.problems.append(Problem(relpath, "no articles found in the file"))
     return result
 
 
-def _gunzip(data: bytes) -> bytes:
+def _read_bytes(abspath: str, relpath: str, limit: int) -> bytes:
+    """The file's bytes, decompressed if .gz, refusing more than ``limit`` (a gzip bomb too)."""
+    compressed = relpath.lower().endswith(".gz")
     try:
-        return gzip.decompress(data)
+        with (gzip.open if compressed else open)(abspath, "rb") as file:
+            data = file.read(limit + 1)
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
         raise ReadError(f"damaged gzip file ({error}); compress the original again") from None
+    if len(data) > limit:
+        raise ReadError(f"over {limit // 1_000_000:,} MB{' uncompressed' if compressed else ''}: split it into smaller files")
+    return data
