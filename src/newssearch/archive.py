@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from stat import S_ISREG
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,9 @@ def scan(archive_dir: str | Path) -> tuple[list[ArchiveFile], list[Problem]]:
                 continue
             abspath = os.path.join(dirpath, name)
             relpath = _relative(root, abspath)
+            if not _printable(relpath):
+                problems.append(Problem(repr(relpath)[1:-1], "file name has undecodable bytes or control characters: rename the file"))
+                continue
             if reader_for(name) is None:
                 problems.append(unknown_type(relpath))
                 continue
@@ -55,8 +59,20 @@ def scan(archive_dir: str | Path) -> tuple[list[ArchiveFile], list[Problem]]:
             except OSError as error:
                 problems.append(Problem(relpath, f"cannot read file: {error.strerror}"))
                 continue
+            if not S_ISREG(stat.st_mode):  # a FIFO or device would block or never end
+                problems.append(Problem(relpath, "not a regular file (a pipe, socket or device)"))
+                continue
             files.append(ArchiveFile(relpath, abspath, stat.st_size, f"{stat.st_mtime_ns}:{stat.st_size}"))
     return files, problems
+
+
+def _printable(name: str) -> bool:
+    """False for names with undecodable bytes (surrogate escapes) or control characters."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return name.isprintable()
 
 
 def _relative(root: Path, path: str) -> str:

@@ -100,7 +100,7 @@ def _print_report(report: ReindexReport) -> None:
     click.echo(
         f"{kind}: read {report.files_read} of {report.files} files in {report.seconds:.1f} s; "
         f"{report.added:,} added, {report.updated:,} updated, {report.removed:,} removed; "
-        f"{report.articles:,} articles in the index."
+        f"{report.articles:,} article{'' if report.articles == 1 else 's'} in the index."
     )
     if report.furniture_blocks:
         click.echo(f"Site furniture: {report.furniture_blocks:,} lines repeated on {furniture.MIN_PAGES}+ pages of a site left out.")
