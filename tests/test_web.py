@@ -16,6 +16,8 @@ from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import bbc_article
+
 from newssearch import SearchIndex, reindex
 from newssearch.search import TimelineBar
 from newssearch.web import CSP, create_app, http_url, page_numbers, timeline_chart
@@ -47,9 +49,9 @@ HOSTILE_RECORDS = [
         "date": "1987-03-05",
     },
     {"id": "hostile-2", "title": "Entity-encoded xsscanary", "body": "xsscanary <img src=x onerror=alert(1)>", "url": f"&#106;avascript:{XSS}"},
-    {"id": "hostile-3", "title": "Mixed-case xsscanary", "body": "xsscanary", "url": f" JaVaScRiPt:{XSS}"},
-    {"id": "hostile-4", "title": "Data xsscanary", "body": "xsscanary", "url": f"data:text/html,<script>{XSS}</script>"},
-    {"id": "hostile-5", "title": "Tab xsscanary", "body": "xsscanary", "url": f"java\tscript:{XSS}"},
+    {"id": "hostile-3", "title": "Mixed-case xsscanary", "body": "xsscanary in mixed case", "url": f" JaVaScRiPt:{XSS}"},
+    {"id": "hostile-4", "title": "Data xsscanary", "body": "xsscanary as data", "url": f"data:text/html,<script>{XSS}</script>"},
+    {"id": "hostile-5", "title": "Tab xsscanary", "body": "xsscanary with a tab", "url": f"java\tscript:{XSS}"},
     {"id": HOSTILE_ID, "title": "Hostile id xsscanary", "body": "xsscanary with a hostile id"},
     {"title": "Safe link xsscanary", "body": "xsscanary from a site", "url": SAFE_URL, "date": "2024-01-02"},
 ]
@@ -269,7 +271,7 @@ def test_search_api_json_shape(client: FlaskClient) -> None:
     data = api(client, "/api/search?q=START+treaty&page-size=5")
     assert set(data) == {"query", "total", "page", "page_size", "pages", "seconds", "hits", "suggestion", "facets", "timeline"}
     assert (data["query"], data["page"], data["page_size"], len(data["hits"])) == ("START treaty", 1, 5, 5)
-    assert set(data["hits"][0]) == {"id", "title", "date", "source", "tags", "url", "path", "score", "snippet"}
+    assert set(data["hits"][0]) == {"id", "title", "date", "source", "tags", "url", "path", "score", "snippet", "similar"}
     assert data["hits"][0]["id"] == SEED_ID
     assert set(data["facets"]) == {"source", "year", "month", "tags"}
     assert set(data["facets"]["source"][0]) == {"value", "count"}
@@ -545,3 +547,29 @@ def test_reuters_timeline_shows_1987_months_and_facets_filter(reuters_index: Sea
     march = api(client, "/api/search?q=cocoa&month=1987-03&page-size=100")
     assert march["total"] == dict((b["period"], b["count"]) for b in data["timeline"])["1987-03"]
     assert all(hit["date"].startswith("1987-03") for hit in march["hits"])
+
+
+def test_near_duplicates_fold_and_recency_toggle(tmp_path: Path) -> None:
+    """Two copies of one story show as one hit with '1 similar' that expands to the other."""
+    title, paragraphs = bbc_article("business/254")
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    records = [
+        {"id": "copy-1", "title": title, "body": "\n\n".join(paragraphs), "source": "Wire"},
+        {"id": "copy-2", "title": "Updated: " + title, "body": "\n\n".join(paragraphs), "source": "Wire"},
+        {"id": "other", "title": "Games firms face tough future", "body": "Video games firms warn of a tough year.", "source": "Wire"},
+    ]
+    (archive / "wire.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    reindex(archive, tmp_path / "index")
+    client = create_app(tmp_path / "index").test_client()
+    html = page(client, "/?q=video+games")
+    assert html.count('class="hit"') == 2 and "1 similar article" in html and "<details" in html
+    assert html.count("/article/copy-") == 2  # the lead and, inside the details, its copy
+    unfolded = page(client, "/?q=video+games&fold=0")
+    assert unfolded.count('class="hit"') == 3 and "similar article" not in unfolded
+    data = api(client, "/api/search?q=video+games")
+    assert [len(hit["similar"]) for hit in data["hits"]] == [1, 0]
+    toggled = page(client, "/?q=video+games&recency=1")
+    assert 'aria-checked="true"' in toggled
+    switch_off = html.unescape(re.search(r'class="toggle" href="([^"]+)"', toggled)[1])
+    assert "recency" not in switch_off and "q=video+games" in switch_off

@@ -43,7 +43,7 @@ FILTERS = {"source": "sources", "year": "years", "month": "months", "tag": "tags
 """Repeatable query parameter -> SearchRequest field. Values of one are OR'ed, different ones AND'ed."""
 FACET_PARAMS = {"source": "source", "year": "year", "month": "month", "tags": "tag"}
 """Facet name in a SearchResult -> the parameter that filters by it."""
-PARAMS = ("q", "sort", "page-size", "from-date", "to-date", *FILTERS, "page")
+PARAMS = ("q", "sort", "recency", "fold", "page-size", "from-date", "to-date", *FILTERS, "page")
 """Every parameter of a search, in the order links spell them."""
 LABELS = {"source": "Source", "year": "Year", "month": "Month", "tag": "Tag", "from-date": "From", "to-date": "To"}
 FACET_LIMITS = {"source": 12, "year": None, "month": None, "tags": 20}
@@ -85,6 +85,8 @@ def parse_search(args: MultiDict[str, str], *, facets: bool) -> SearchRequest:
         page=_integer(args, "page", 1),
         page_size=_integer(args, "page-size", 10),
         sort=args.get("sort", "").strip() or "relevance",
+        recency=args.get("recency") == "1",
+        fold=args.get("fold") != "0",
         since=_day(args, "from-date"),
         until=_day(args, "to-date"),
         facets=facets,
@@ -139,6 +141,10 @@ class SearchLinks:
 
     def replacing(self, name: str, value: str) -> str:
         return self._url([*self._without("page", name), (name, value)])
+
+    def toggling(self, name: str) -> str:
+        """With ``name=1`` added, or removed if it is set: a switch such as the recency blend."""
+        return self.removing(name) if self.values(name) == ["1"] else self.replacing(name, "1")
 
     def page(self, number: int) -> str:
         return self._url([*self._without("page"), *([("page", str(number))] if number > 1 else [])])
