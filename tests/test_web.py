@@ -562,9 +562,9 @@ def test_near_duplicates_fold_and_recency_toggle(tmp_path: Path) -> None:
     (archive / "wire.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     reindex(archive, tmp_path / "index")
     client = create_app(tmp_path / "index").test_client()
-    html = page(client, "/?q=video+games")
-    assert html.count('class="hit"') == 2 and "1 similar article" in html and "<details" in html
-    assert html.count("/article/copy-") == 2  # the lead and, inside the details, its copy
+    folded = page(client, "/?q=video+games")
+    assert folded.count('class="hit"') == 2 and "1 similar article" in folded and "<details" in folded
+    assert folded.count("/article/copy-") == 2  # the lead and, inside the details, its copy
     unfolded = page(client, "/?q=video+games&fold=0")
     assert unfolded.count('class="hit"') == 3 and "similar article" not in unfolded
     data = api(client, "/api/search?q=video+games")
