@@ -32,10 +32,11 @@ from .article import Article
 from . import furniture
 from .duplicates import sketch
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump when the fields or analyzers change: an older index then needs ``reindex --full``."""
 
 TITLE_BOOST = 2.0
+TAG_SEPARATOR = "\x1f"
 SEARCH_FIELDS = ("title", "body")
 
 
@@ -125,6 +126,7 @@ def build_schema() -> Schema:
         author=TEXT(analyzer=names, stored=True),
         section=TEXT(analyzer=names, stored=True),
         tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
+        tagset=COLUMN(columns.VarBytesColumn()),  # an article's tags together, for fast facet counts
         url=ID(stored=True),
         path=ID(stored=True),
         sketch=COLUMN(columns.VarBytesColumn()),  # near-duplicate fingerprint (duplicates.py)
@@ -150,6 +152,7 @@ def to_document(article: Article, file: ArchiveFile, blocks: set[int], dropped: 
         "author": article.author,
         "section": article.section,
         "tags": ",".join(article.tags),
+        "tagset": TAG_SEPARATOR.join(sorted({t.lower() for t in article.tags})).encode("utf-8"),
         "url": article.url,
         "path": article.path,
         "filekey": filekey(file),

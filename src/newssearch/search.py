@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -16,7 +17,7 @@ from whoosh.searching import Hit as WhooshHit, Results, Searcher
 from .article import Article
 from .duplicates import fold
 from .errors import ArticleNotFound, QueryError
-from .schema import day_range
+from .schema import TAG_SEPARATOR, day_range
 from .recency import recency_searcher
 from .spelling import suggest
 from .store import SearchIndex
@@ -28,8 +29,8 @@ TIME_LIMIT_SECONDS = 5.0
 FOLD_WINDOW = 3
 """Hits fetched per hit shown when folding near-duplicates, so a page stays full."""
 SNIPPET_CHARS = 300
-FACET_FIELDS = {"source": "source_facet", "year": "year", "month": "month", "tags": "tags"}
-"""Facet name in results -> the field it counts."""
+FACET_FIELDS = {"source": "source_facet", "year": "year", "month": "month", "tags": "tagset"}
+"""Facet name in results -> the column it counts."""
 TIMELINE_MAX_MONTHS = 36
 """Longer spans are drawn per year."""
 
@@ -221,20 +222,24 @@ def _sort_facet(request: SearchRequest) -> sorting.FacetType | None:
 
 
 def _facets() -> dict[str, sorting.FacetType]:
-    return {
-        name: sorting.FieldFacet(field, maptype=sorting.Count, allow_overlap=name == "tags")
-        for name, field in FACET_FIELDS.items()
-    }
+    return {name: sorting.FieldFacet(field, maptype=sorting.Count) for name, field in FACET_FIELDS.items()}
 
 
 def _facet_values(groups: dict[Any, int], name: str) -> list[FacetValue]:
-    values = [FacetValue(_text(key), count) for key, count in groups.items() if key not in (None, "", b"")]
+    counts: Counter[str] = Counter()
+    for key, count in groups.items():
+        # Tags are counted per set of tags (a column read, fast), then per tag here.
+        for value in _text(key).split(TAG_SEPARATOR) if name == "tags" else [_text(key)]:
+            counts[value] += count
+    values = [FacetValue(value, count) for value, count in counts.items() if value]
     if name in ("year", "month"):
         return sorted(values, key=lambda v: v.value)
     return sorted(values, key=lambda v: (-v.count, v.value))
 
 
 def _text(key: Any) -> str:
+    if key is None:
+        return ""
     return key.decode("utf-8") if isinstance(key, bytes) else str(key)
 
 
