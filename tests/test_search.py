@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -146,3 +147,51 @@ def test_json_shape(sample_index: SearchIndex) -> None:
     assert hit["date"] is None and isinstance(hit["score"], float)
     dated = search(sample_index, SearchRequest("cocoa")).to_dict()["hits"][0]
     assert dated["date"].startswith("1987-")
+
+
+@pytest.fixture(scope="module")
+def crafted_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    """A small export built from real BBC paragraphs, arranged to probe one ranking rule each."""
+    from conftest import bbc_article
+
+    from newssearch import reindex
+
+    base = tmp_path_factory.mktemp("crafted")
+    filler = " ".join(p for n in range(1, 40) for p in bbc_article(f"business/{n:03d}")[1])
+    _, politics = bbc_article("politics/010")
+    records = [
+        {"id": "close", "title": "Talks", "body": f"{politics[0]} The nuclear treaty was signed. {politics[1]}"},
+        {"id": "apart", "title": "Talks", "body": f"The nuclear plant. {politics[0]} {politics[1]} A treaty."},
+        {"id": "deep", "title": "Long report", "body": f"{filler} Finally the zeppelin landed in Hamburg."},
+        {"id": "hyphen", "title": "Co-operation pact", "body": "The co-operation between the two ministries grew."},
+        {"id": "joined", "title": "Cooperation", "body": "Cooperation between the firms grew."},
+        {"id": "old", "title": "Harvest", "body": "The cocoa harvest was large.", "date": "1987-01-05"},
+        {"id": "new", "title": "Harvest", "body": "The cocoa harvest was large in the north.", "date": "1987-06-05"},
+    ]
+    (base / "archive").mkdir()
+    (base / "archive" / "crafted.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    reindex(base / "archive", base / "index")
+    return SearchIndex(base / "index")
+
+
+def test_words_close_together_rank_higher(crafted_index: SearchIndex) -> None:
+    assert ids(crafted_index, "nuclear treaty", fold=False)[:2] == ["close", "apart"]
+
+
+def test_snippets_find_matches_deep_in_long_articles(crafted_index: SearchIndex) -> None:
+    hit = search(crafted_index, SearchRequest("zeppelin")).hits[0]
+    assert len(get_article(crafted_index, "deep").body) > 50_000
+    assert "<mark>zeppelin</mark> landed" in hit.snippet
+
+
+def test_hyphenated_and_joined_words_find_each_other(crafted_index: SearchIndex) -> None:
+    assert {"hyphen", "joined"} <= set(ids(crafted_index, "co-operation"))
+    assert {"hyphen", "joined"} <= set(ids(crafted_index, "cooperation"))
+    snippets = [h.snippet for h in search(crafted_index, SearchRequest("cooperation", fold=False)).hits if h.id == "hyphen"]
+    assert "<mark>co-operation</mark>" in snippets[0]
+
+
+def test_recency_blend_prefers_the_newer_of_equal_matches(crafted_index: SearchIndex) -> None:
+    plain = ids(crafted_index, "cocoa harvest", fold=False)
+    recent = ids(crafted_index, "cocoa harvest", fold=False, recency=True)
+    assert plain[0] == "old" and recent[0] == "new"  # the shorter old one wins on relevance alone

@@ -22,6 +22,9 @@ from .schema import SEARCH_FIELDS
 ALL_WORDS_BOOST = 100.0
 """How much more an article containing every word scores: enough to rank it above
 any article with only some of the words (the usual boosted-AND pattern)."""
+PROXIMITY_SLOP = 4
+"""Words at most this many positions apart count as close together."""
+PROXIMITY_BOOST = 2.0
 MAX_QUERY_CHARS = 1000
 MAX_EXPANSIONS = 250
 """A prefix* or wild?card matches at most this many different words (the first in order)."""
@@ -96,11 +99,26 @@ def _most_words(parsed: q.Query) -> q.Query:
     words = [c for c in positives if _is_text(c)]
     if len(words) < 2:
         return parsed
-    relaxed: q.Query = q.Or([q.And(words).with_boost(ALL_WORDS_BOOST), q.Or(words)])
+    relaxed: q.Query = q.Or([q.And(words).with_boost(ALL_WORDS_BOOST), q.Or(words), *_near(words)])
     required = [c for c in positives if not _is_text(c)]  # date:, source:, tags: ... stay filters
     if required:
         relaxed = q.And([relaxed, *required])
     return q.AndNot(relaxed, q.Or(negatives)) if negatives else relaxed
+
+
+def _near(words: list[q.Query]) -> list[q.Query]:
+    """A bonus for the words close together (a sloppy phrase), when every clause is one word."""
+    texts = [_single_word(clause) for clause in words]
+    if None in texts:
+        return []
+    return [q.Or([q.Phrase(field, texts, slop=PROXIMITY_SLOP) for field in SEARCH_FIELDS]).with_boost(PROXIMITY_BOOST)]
+
+
+def _single_word(clause: q.Query) -> str | None:
+    """The word a clause looks for in every search field, or None for anything else."""
+    leaves = list(clause.leaves())
+    texts = {leaf.text for leaf in leaves if isinstance(leaf, q.Term)}
+    return texts.pop() if len(texts) == 1 and len(leaves) == len(SEARCH_FIELDS) else None
 
 
 def _is_text(node: q.Query) -> bool:
