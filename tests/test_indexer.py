@@ -183,3 +183,16 @@ def test_furniture_repeated_across_pages_is_left_out(tmp_path: Path) -> None:
     assert teasers[0][1][0] in get_article(index, "politics-001.txt").body
     reindex(archive, tmp_path / "full", full=True)
     assert snapshot(tmp_path / "index") == snapshot(tmp_path / "full")
+
+
+def test_an_open_index_sees_added_and_removed_articles_after_reindex(tmp_path: Path) -> None:
+    archive, index_dir = tmp_path / "archive", tmp_path / "index"
+    build_archive(archive)
+    reindex(archive, index_dir)
+    index = SearchIndex(index_dir)  # as a running web server holds it
+    assert {h.id for h in search(index, SearchRequest("item grain", page_size=50)).hits} >= {f"cms-{n}" for n in range(5)}
+    (archive / "cms.jsonl").unlink()
+    shutil.copy(SEED, archive / "another.txt")
+    reindex(archive, index_dir)
+    assert not [h.id for h in search(index, SearchRequest("item grain", page_size=50)).hits if h.id.startswith("cms-")]
+    assert search(index, SearchRequest("Zakharova")).total == 2

@@ -152,12 +152,10 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
     parsed = index.queries.build(request.q)
     ranker = recency_searcher(searcher) if request.recency and request.sort == "relevance" else searcher
     window = request.page * request.page_size * (FOLD_WINDOW if request.fold else 1)
-    collector = ranker.collector(
-        limit=window,
-        filter=_filter(searcher, request),
-        sortedby=_sort_facet(request),
-        groupedby=_facets() if request.facets else None,
-    )
+    if (filters := _filter(searcher, request)) is not None:
+        # Part of the query, scoring nothing: Whoosh's FilterCollector is bypassed by the time limit.
+        parsed = q.And([parsed, q.ConstantScoreQuery(filters, 0.0)])
+    collector = ranker.collector(limit=window, sortedby=_sort_facet(request), groupedby=_facets() if request.facets else None)
     timed = TimeLimitCollector(collector, timelimit=TIME_LIMIT_SECONDS, use_alarm=False)  # alarms: main thread only
     try:
         ranker.search_with_collector(parsed, timed)

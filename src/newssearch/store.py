@@ -62,7 +62,7 @@ def _retry(action: Callable[[], T], attempts: int = 5) -> T:
 class SearchIndex:
     """A read-only handle on an index folder, shared by the CLI, the web app and the API.
 
-    Each thread keeps one Whoosh searcher and refreshes it when a reindex has
+    Each thread keeps one Whoosh searcher and opens a new one when a reindex has
     committed, so a long-running server serves new articles without a restart.
     """
 
@@ -74,11 +74,13 @@ class SearchIndex:
 
     def searcher(self) -> Searcher:
         current: Searcher | None = getattr(self._local, "searcher", None)
+        if current is not None and not current.up_to_date():
+            # Not Searcher.refresh(): it reuses the old segment readers and with them their
+            # old deletions, so articles removed by the reindex would still be found.
+            current.close()
+            current = None
         if current is None:
-            current = _retry(self._index.searcher)
-        elif not current.up_to_date():
-            current = _retry(current.refresh)
-        self._local.searcher = current
+            current = self._local.searcher = _retry(self._index.searcher)
         return current
 
     def size_bytes(self) -> int:
