@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date
 
 import pytest
@@ -195,3 +196,10 @@ def test_recency_blend_prefers_the_newer_of_equal_matches(crafted_index: SearchI
     plain = ids(crafted_index, "cocoa harvest", fold=False)
     recent = ids(crafted_index, "cocoa harvest", fold=False, recency=True)
     assert plain[0] == "old" and recent[0] == "new"  # the shorter old one wins on relevance alone
+
+
+def test_a_search_running_too_long_is_stopped(sample_index: SearchIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.modules["newssearch.search"], "TIME_LIMIT_SECONDS", 0.0)
+    for request in (SearchRequest("oil"), SearchRequest("oil", sources=("Reuters",), facets=True, sort="newest")):
+        with pytest.raises(QueryError, match="was stopped"):
+            search(sample_index, request)

@@ -10,7 +10,7 @@ from typing import Any
 
 from whoosh import query as q
 from whoosh import sorting
-from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.collectors import Collector, TimeLimit, WrappingCollector
 from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.searching import Hit as WhooshHit, Results, Searcher
 
@@ -152,16 +152,17 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
     parsed = index.queries.build(request.q)
     ranker = recency_searcher(searcher) if request.recency and request.sort == "relevance" else searcher
     window = request.page * request.page_size * (FOLD_WINDOW if request.fold else 1)
-    if (filters := _filter(searcher, request)) is not None:
-        # Part of the query, scoring nothing: Whoosh's FilterCollector is bypassed by the time limit.
-        parsed = q.And([parsed, q.ConstantScoreQuery(filters, 0.0)])
-    collector = ranker.collector(limit=window, sortedby=_sort_facet(request), groupedby=_facets() if request.facets else None)
-    timed = TimeLimitCollector(collector, timelimit=TIME_LIMIT_SECONDS, use_alarm=False)  # alarms: main thread only
+    collector = ranker.collector(
+        limit=window,
+        filter=_filter(searcher, request),
+        sortedby=_sort_facet(request),
+        groupedby=_facets() if request.facets else None,
+    )
     try:
-        ranker.search_with_collector(parsed, timed)
+        ranker.search_with_collector(parsed, _with_deadline(collector))
     except TimeLimit:
         raise QueryError(f"the search took over {TIME_LIMIT_SECONDS:g} s and was stopped: make the query more specific") from None
-    results = timed.results()
+    results = collector.results()
     _use_snippets(results)
     scored = request.sort == "relevance" and bool(request.q.strip())
     groups = _fold(searcher, results[:window]) if request.fold else [(hit, []) for hit in results[:window]]
@@ -182,6 +183,37 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
         suggestion=suggest(searcher, request.q) if request.q.strip() else None,
         seconds=round(time.perf_counter() - started, 4),
     )
+
+
+class _Deadline(WrappingCollector):
+    """Stops a search that runs past its deadline, checked at every document collected.
+
+    Whoosh's TimeLimitCollector must wrap the whole collector chain, where it skips the
+    filter (FilterCollector) and, in a server thread, cannot use its alarm signal.
+    """
+
+    def __init__(self, child: Collector) -> None:
+        super().__init__(child)
+        self.deadline = time.monotonic() + TIME_LIMIT_SECONDS
+
+    def collect(self, sub_docnum: int) -> Any:
+        if time.monotonic() > self.deadline:
+            raise TimeLimit
+        return self.child.collect(sub_docnum)
+
+    def computes_count(self) -> bool:  # as the collector it wraps: FilterCollector asks
+        return self.child.computes_count()
+
+
+def _with_deadline(collector: Collector) -> Collector:
+    """Insert a deadline under the innermost wrapper, where every matching document passes."""
+    holder = collector
+    while isinstance(holder, WrappingCollector) and isinstance(holder.child, WrappingCollector):
+        holder = holder.child
+    if not isinstance(holder, WrappingCollector):
+        return _Deadline(collector)
+    holder.child = _Deadline(holder.child)
+    return collector
 
 
 def _fold(searcher: Searcher, hits: list[WhooshHit]) -> list[tuple[WhooshHit, list[WhooshHit]]]:
