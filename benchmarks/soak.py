@@ -1,0 +1,238 @@
+"""Soak test: the web server under concurrent clients for a while, on loopback only.
+
+    python benchmarks/soak.py --index /tmp/reuters-index            # 16 clients, 60 s
+    python benchmarks/soak.py --index idx --clients 4 --seconds 5   # a quick look
+
+If the index folder holds no index, the Reuters-21578 files of ../shared are linked into
+a temporary archive and indexed first (a few minutes). Then ``newssearch serve`` runs in
+a child process on a free port of 127.0.0.1, and each client (a thread with one
+keep-alive connection) cycles through a mix of searches, result pages, article pages
+and feeds. Every loop is bounded both by time and by a request count.
+
+Printed: requests/s, latency p50/p95/max, errors, and the server's resident memory at
+start, middle and end (stable memory: no leak per request). Exit status 1 on any error.
+tests/test_reliability.py runs a short version of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+HOST = "127.0.0.1"  # loopback only
+ROOT = Path(__file__).resolve().parent.parent
+REUTERS = Path(os.environ.get("NEWSSEARCH_SHARED", ROOT.parent / "shared")) / "corpora" / "reuters21578"
+STARTUP_SECONDS = 60
+REQUEST_TIMEOUT = 60
+MAX_REQUESTS_PER_CLIENT = 1_000_000
+
+SEARCHES = [
+    "cocoa", "oil prices", '"START treaty"', "trade deficit", "dollar yen", "grain exports", "interest rates",
+    "title:coffee", "tags:crude", "date:1987-03", "bank* merger", "opec NOT saudi", "cocao",  # a typo: did-you-mean
+]  # fmt: skip
+PATHS = [
+    *(f"/api/search?q={quote(q)}" for q in SEARCHES),
+    *(f"/?q={quote(q)}" for q in SEARCHES[:5]),
+    "/api/search?q=oil&sort=newest&page=3",
+    "/api/search?q=trade&source=Reuters&year=1987&month=1987-03",
+    "/?q=gold&from-date=1987-03-01&to-date=1987-03-31",
+    "/search.atom?q=cocoa",
+    "/article/reuters-1?q=cocoa",
+    "/api/article/reuters-821",
+    "/",
+]
+"""The mix each client cycles through, starting at its own offset."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def newssearch(*args: str) -> list[str]:
+    """The command line of ``newssearch ARGS`` run by this Python."""
+    return [sys.executable, "-m", "newssearch.cli", *args]
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+
+    def get(self, path: str, timeout: float = REQUEST_TIMEOUT) -> tuple[int, bytes]:
+        """One GET on a new connection: (status, body)."""
+        connection = http.client.HTTPConnection(HOST, int(self.url.rsplit(":", 1)[1]), timeout=timeout)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+
+@contextmanager
+def serving(index_dir: Path, threads: int = 8) -> Iterator[Server]:
+    """``newssearch serve`` on a free loopback port in a child process, stopped on exit."""
+    port = free_port()
+    command = newssearch("serve", "--index", str(index_dir), "--host", HOST, "--port", str(port), "--threads", str(threads))
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = Server(f"http://{HOST}:{port}", process)
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"newssearch serve exited with {process.returncode}: {process.stderr.read().decode()}")  # type: ignore[union-attr]
+            try:
+                if server.get("/api/search?q=warm", timeout=10)[0] == 200:
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"newssearch serve did not answer within {STARTUP_SECONDS} s") from None
+                time.sleep(0.1)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stderr.close()  # type: ignore[union-attr]
+
+
+@dataclass
+class SoakResult:
+    clients: int
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    rss_mb: dict[str, float] = field(default_factory=dict)  # start, middle, end
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies) + len(self.errors)
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
+
+    def summary(self) -> str:
+        rss = ", ".join(f"{moment} {mb:.0f} MB" for moment, mb in self.rss_mb.items())
+        lines = [
+            f"{self.clients} clients for {self.seconds:.1f} s: {self.requests:,} requests, {self.requests / self.seconds:.1f} requests/s",
+            f"latency: p50 {self.percentile(0.5) * 1000:.0f} ms, p95 {self.percentile(0.95) * 1000:.0f} ms, "
+            f"max {max(self.latencies, default=float('nan')) * 1000:.0f} ms, mean {statistics.fmean(self.latencies or [0]) * 1000:.0f} ms",
+            f"errors: {len(self.errors)}" + "".join(f"\n  {error}" for error in self.errors[:10]),
+            f"server memory (RSS): {rss}",
+        ]
+        return "\n".join(lines)
+
+
+def _client(server: Server, offset: int, deadline: float, max_requests: int, result: SoakResult, lock: threading.Lock) -> None:
+    """One client: a keep-alive connection cycling through PATHS until the deadline or max_requests."""
+    connection = http.client.HTTPConnection(HOST, int(server.url.rsplit(":", 1)[1]), timeout=REQUEST_TIMEOUT)
+    latencies, errors = [], []
+    try:
+        for number in range(max_requests):
+            if time.monotonic() >= deadline:
+                break
+            path = PATHS[(offset + number) % len(PATHS)]
+            started = time.perf_counter()
+            try:
+                connection.request("GET", path)
+                response = connection.getresponse()
+                response.read()
+                if response.status == 200:
+                    latencies.append(time.perf_counter() - started)
+                else:
+                    errors.append(f"{path}: HTTP {response.status}")
+            except (OSError, http.client.HTTPException) as error:
+                errors.append(f"{path}: {type(error).__name__}: {error}")
+                connection.close()  # reconnect on the next request
+    finally:
+        connection.close()
+        with lock:
+            result.latencies += latencies
+            result.errors += errors
+
+
+def soak(server: Server, clients: int = 16, seconds: float = 60.0, max_requests: int = MAX_REQUESTS_PER_CLIENT) -> SoakResult:
+    """Run ``clients`` concurrent clients against a running server for ``seconds``."""
+    result = SoakResult(clients, seconds)
+    lock = threading.Lock()
+    result.rss_mb["start"] = rss_mb(server.process.pid)
+    started = time.monotonic()
+    deadline = started + seconds
+    workers = [
+        threading.Thread(target=_client, args=(server, n * 7, deadline, max_requests, result, lock), daemon=True)
+        for n in range(clients)
+    ]  # fmt: skip
+    for worker in workers:
+        worker.start()
+    time.sleep(max(0.0, min(seconds / 2, deadline - time.monotonic())))
+    result.rss_mb["middle"] = rss_mb(server.process.pid)
+    for worker in workers:
+        worker.join(timeout=seconds + REQUEST_TIMEOUT)
+    result.seconds = time.monotonic() - started
+    result.rss_mb["end"] = rss_mb(server.process.pid)
+    if any(worker.is_alive() for worker in workers):
+        result.errors.append("a client did not finish within its time bound")
+    return result
+
+
+def build_reuters_index(index_dir: Path) -> None:
+    """Index all Reuters-21578 files (linked into a temporary archive) into ``index_dir``."""
+    files = sorted(REUTERS.glob("reut2-*.sgm.gz"))
+    if not files:
+        raise SystemExit(f"no Reuters files in {REUTERS}: set NEWSSEARCH_SHARED")
+    with tempfile.TemporaryDirectory(prefix="soak-archive-") as archive:
+        for path in files:
+            (Path(archive) / path.name).symlink_to(path)
+        print(f"Indexing {len(files)} Reuters files into {index_dir} ...", flush=True)
+        subprocess.run(newssearch("reindex", "--archive", archive, "--index", str(index_dir)), check=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--index", type=Path, required=True, help="index folder (built from Reuters if it holds no index)")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--threads", type=int, default=8, help="server worker threads")
+    parser.add_argument("--max-requests", type=int, default=MAX_REQUESTS_PER_CLIENT, help="per client")
+    args = parser.parse_args(argv)
+
+    from newssearch.store import exists  # after argparse, so --help is quick
+
+    if not exists(args.index):
+        build_reuters_index(args.index)
+    with serving(args.index, threads=args.threads) as server:
+        print(f"Serving {args.index} at {server.url} ({args.threads} threads); {args.clients} clients for {args.seconds:g} s ...", flush=True)
+        result = soak(server, args.clients, args.seconds, args.max_requests)
+    print(result.summary())
+    return 1 if result.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
