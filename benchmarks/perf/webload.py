@@ -1,0 +1,130 @@
+"""The web server under concurrent clients: ``newssearch serve`` in a child process, on loopback only.
+
+Clients are threads with one keep-alive HTTP connection each, cycling through the
+query set's ``/api/search`` URLs (each client starting at a different query). Every
+loop is bounded both by time and by a request count.
+"""
+
+from __future__ import annotations
+
+import http.client
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .measure import MB, TreeMemorySampler, free_port, latency_summary, python_env
+from .queries import BenchQuery
+
+HOST = "127.0.0.1"  # loopback only, never another address
+STARTUP_SECONDS = 120
+MAX_REQUESTS_PER_CLIENT = 100_000
+REQUEST_TIMEOUT = 60
+
+
+@dataclass
+class ClientLog:
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _get(connection: http.client.HTTPConnection, path: str) -> int:
+    connection.request("GET", path)
+    response = connection.getresponse()
+    response.read()
+    return response.status
+
+
+def _wait_until_serving(port: int, process: subprocess.Popen[bytes], path: str) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"newssearch serve exited with {process.returncode}")
+        connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
+        try:
+            if _get(connection, path) == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+        finally:
+            connection.close()
+    raise RuntimeError(f"newssearch serve did not answer on port {port} within {STARTUP_SECONDS} s")
+
+
+@contextmanager
+def server(index_dir: Path, threads: int = 8) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """``newssearch serve`` on a free loopback port, ready to answer; stopped afterwards."""
+    port = free_port()
+    command = [sys.executable, "-m", "newssearch.cli", "serve", "--index", str(index_dir),
+               "--host", HOST, "--port", str(port), "--threads", str(threads)]  # fmt: skip
+    with tempfile.TemporaryFile() as log, subprocess.Popen(command, stdout=log, stderr=log, env=python_env()) as process:
+        try:
+            _wait_until_serving(port, process, "/api/search?q=warmup")
+            yield port, process
+        except RuntimeError:
+            log.seek(0)
+            sys.stderr.write(log.read().decode(errors="replace")[-3000:])
+            raise
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _client(port: int, paths: Sequence[str], start: int, deadline: float, log: ClientLog) -> None:
+    connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
+    for number in range(start, start + MAX_REQUESTS_PER_CLIENT):
+        if time.monotonic() >= deadline:
+            break
+        started = time.perf_counter()
+        try:
+            status = _get(connection, paths[number % len(paths)])
+        except (OSError, http.client.HTTPException) as error:
+            log.errors.append(f"{type(error).__name__}: {error}")
+            connection.close()
+            connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
+            continue
+        if status != 200:
+            log.errors.append(f"HTTP {status}")
+        log.latencies.append(time.perf_counter() - started)
+    connection.close()
+
+
+def load(index_dir: Path, queries: Sequence[BenchQuery], clients: int, seconds: float) -> dict[str, Any]:
+    """Requests/s, latency and errors of ``clients`` concurrent clients for ``seconds``."""
+    paths = [query.web_path() for query in queries]
+    with server(index_dir) as (port, process):
+        connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
+        for path in paths:  # warm up: the first search of each query, as a running server has done
+            _get(connection, path)
+        connection.close()
+        logs = [ClientLog() for _ in range(clients)]
+        starts = [n * len(paths) // clients for n in range(clients)]  # each client begins at another query
+        with TreeMemorySampler(process.pid) as memory:
+            started, deadline = time.perf_counter(), time.monotonic() + seconds
+            workers = [threading.Thread(target=_client, args=(port, paths, s, deadline, log)) for s, log in zip(starts, logs)]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+            elapsed = time.perf_counter() - started
+    latencies = [t for log in logs for t in log.latencies]
+    errors = [e for log in logs for e in log.errors]
+    return {
+        "clients": clients,
+        "seconds": elapsed,
+        "requests": len(latencies),
+        "requests_per_s": len(latencies) / elapsed,
+        **latency_summary(latencies),
+        "errors": len(errors),
+        "error_samples": sorted(set(errors))[:5],
+        "server_peak_rss_mb": memory.peak / MB,
+    }
