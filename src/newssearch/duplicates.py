@@ -18,6 +18,7 @@ from typing import TypeVar
 SKETCH_SIZE = 64
 SHINGLE_WORDS = 4
 THRESHOLD = 0.5
+BAND = 8
 _WORD = re.compile(r"\w+")
 
 T = TypeVar("T")
@@ -33,7 +34,10 @@ def sketch(title: str, body: str) -> bytes:
 
 def similarity(a: bytes, b: bytes) -> float:
     """Estimated Jaccard similarity of two bodies from their sketches."""
-    first, second = set(array("I", a)), set(array("I", b))
+    return _similarity(set(array("I", a)), set(array("I", b)))
+
+
+def _similarity(first: set[int], second: set[int]) -> float:
     union = sorted(first | second)[:SKETCH_SIZE]
     if not union:
         return 0.0
@@ -41,16 +45,25 @@ def similarity(a: bytes, b: bytes) -> float:
 
 
 def fold(items: Sequence[T], sketch_of: Callable[[T], bytes]) -> list[tuple[T, list[T]]]:
-    """Group ranked items: each keeps its rank, near-duplicates of it fold under it."""
+    """Group ranked items: each keeps its rank, near-duplicates of it fold under it.
+
+    Only groups sharing one of an item's BAND smallest hashes are compared with it:
+    at the threshold's similarity, a near-duplicate shares none of them with odds
+    of (1 - 0.5) ** 8, about 1 in 250, and the folding stays linear in the hits.
+    """
     groups: list[tuple[T, list[T]]] = []
-    sketches: list[bytes] = []
+    sketches: list[set[int]] = []
+    buckets: dict[int, list[int]] = {}
     for item in items:
-        mine = sketch_of(item)
-        for (lead, similar), theirs in zip(groups, sketches):
-            if similarity(mine, theirs) >= THRESHOLD:
-                similar.append(item)
-                break
-        else:
-            groups.append((item, []))
-            sketches.append(mine)
+        hashes = array("I", sketch_of(item))  # sorted ascending
+        mine = set(hashes)
+        candidates = sorted({g for h in hashes[:BAND] for g in buckets.get(h, ())})
+        match = next((g for g in candidates if _similarity(mine, sketches[g]) >= THRESHOLD), None)
+        if match is not None:
+            groups[match][1].append(item)
+            continue
+        for h in hashes[:BAND]:
+            buckets.setdefault(h, []).append(len(groups))
+        groups.append((item, []))
+        sketches.append(mine)
     return groups

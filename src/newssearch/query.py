@@ -7,6 +7,7 @@ all of them rank first: an AND of clauses becomes their OR plus a boosted AND.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from itertools import islice
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from whoosh import query as q
 from whoosh.fields import Schema
 from whoosh.qparser import AndGroup, MultifieldParser, PlusMinusPlugin, QueryParser
-from whoosh.qparser.plugins import FieldsPlugin
+from whoosh.qparser.plugins import FieldsPlugin, WildcardPlugin
 
 from .errors import QueryError
 from .schema import SEARCH_FIELDS
@@ -25,7 +26,11 @@ any article with only some of the words (the usual boosted-AND pattern)."""
 PROXIMITY_SLOP = 4
 """Words at most this many positions apart count as close together."""
 PROXIMITY_BOOST = 2.0
-MAX_QUERY_CHARS = 1000
+MAX_QUERY_CHARS = 5000
+QUESTION_WORDS = "what how which why where there any some describe discuss give explain"
+"""Dropped from queries of more than SENTENCE_WORDS words: they ask, they are not the topic.
+('who' stays: WHO is an organisation.)"""
+SENTENCE_WORDS = 4
 MAX_EXPANSIONS = 250
 """A prefix* or wild?card matches at most this many different words (the first in order)."""
 _EXPLICIT_AND = re.compile(r"\bAND\b|(?<![^\s(])\+")
@@ -36,9 +41,18 @@ def _parser(schema: Schema) -> QueryParser:
     parser = MultifieldParser(list(SEARCH_FIELDS), schema, group=AndGroup)
     parser.remove_plugin_class(FieldsPlugin)
     parser.add_plugin(FieldsPlugin(remove_unknown=True))
-    # -word and +word only at the start of a word: 'co-operation' and 'date:2023-03' stay intact.
-    parser.add_plugin(PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
+    # -word and +word only at the start of a word: 'co-operation', 'date:2023-03' and a
+    # dash between spaces ('schemes - DDC') are not operators.
+    parser.add_plugin(PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+(?=[^\s+])", minusexpr=r"(?<![^\s(])-(?=[^\s-])"))
+    parser.remove_plugin_class(WildcardPlugin)
+    parser.add_plugin(_WordWildcards())
     return parser
+
+
+class _WordWildcards(WildcardPlugin):
+    """Wildcards where a ? is inside a word (wom?n): a question ending 'science?' keeps its word."""
+
+    expr = r"(?P<text>\*|[?\u055E\u061F\u1367](?=\w))"
 
 
 class QueryBuilder:
@@ -47,6 +61,8 @@ class QueryBuilder:
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
         self._parser = _parser(schema)
+        analyzer = schema[SEARCH_FIELDS[-1]].analyzer
+        self._question_words = {token.text for token in analyzer(QUESTION_WORDS)}
 
     def build(self, text: str) -> q.Query:
         text = text.strip()
@@ -61,8 +77,29 @@ class QueryBuilder:
         for node in _walk(parsed):
             if error := getattr(node, "error", None):
                 raise _error(text, error)
+        repeats = Counter(_single_word(clause) for clause in _split_and(parsed)[0])
         parsed = parsed.normalize().accept(_limit_expansion)
-        return parsed if _EXPLICIT_AND.search(text) else _most_words(parsed)
+        return parsed if _EXPLICIT_AND.search(text) else self._most_words(parsed, repeats)
+
+    def _most_words(self, parsed: q.Query, repeats: Counter[str | None]) -> q.Query:
+        """Relax an AND of several clauses to 'all of them first, then most of them'.
+
+        Only clauses on the text are relaxed: excluded ones (NOT x, -x) and those on
+        metadata (date:2023, source:reuters) still hold for every hit. A word typed
+        twice counts twice; in a sentence, question words are dropped.
+        """
+        positives, negatives = _split_and(parsed)
+        words = [c for c in positives if _is_text(c)]
+        if len(words) > SENTENCE_WORDS:
+            words = [c for c in words if _single_word(c) not in self._question_words]
+        if len(words) < 2:
+            return parsed
+        weighted = [w.with_boost(w.boost * repeats[_single_word(w)]) if repeats[_single_word(w)] > 1 else w for w in words]
+        relaxed: q.Query = q.Or([q.And(words).with_boost(ALL_WORDS_BOOST), q.Or(weighted), *_near(words)])
+        required = [c for c in positives if not _is_text(c)]  # date:, source:, tags: ... stay filters
+        if required:
+            relaxed = q.And([relaxed, *required])
+        return q.AndNot(relaxed, q.Or(negatives)) if negatives else relaxed
 
 
 class _LimitedExpansion:
@@ -87,23 +124,6 @@ def _limit_expansion(node: q.Query) -> q.Query:
         if type(node) is whoosh_class:
             return limited(node.fieldname, node.text, boost=node.boost)
     return node
-
-
-def _most_words(parsed: q.Query) -> q.Query:
-    """Relax an AND of several clauses to 'all of them first, then most of them'.
-
-    Only clauses on the text are relaxed: excluded ones (NOT x, -x) and those on
-    metadata (date:2023, source:reuters) still hold for every hit.
-    """
-    positives, negatives = _split_and(parsed)
-    words = [c for c in positives if _is_text(c)]
-    if len(words) < 2:
-        return parsed
-    relaxed: q.Query = q.Or([q.And(words).with_boost(ALL_WORDS_BOOST), q.Or(words), *_near(words)])
-    required = [c for c in positives if not _is_text(c)]  # date:, source:, tags: ... stay filters
-    if required:
-        relaxed = q.And([relaxed, *required])
-    return q.AndNot(relaxed, q.Or(negatives)) if negatives else relaxed
 
 
 def _near(words: list[q.Query]) -> list[q.Query]:

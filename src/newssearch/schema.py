@@ -32,10 +32,11 @@ from .article import Article
 from . import furniture
 from .duplicates import sketch
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bump when the fields or analyzers change: an older index then needs ``reindex --full``."""
 
-TITLE_BOOST = 2.0
+TITLE_BOOST = 1.5
+"""Headline matches weigh more than body matches (1.5 measured best of 1, 1.5, 2 on CISI)."""
 TAG_SEPARATOR = "\x1f"
 SEARCH_FIELDS = ("title", "body")
 

@@ -18,7 +18,7 @@ from .article import Article
 from .duplicates import fold
 from .errors import ArticleNotFound, QueryError
 from .schema import TAG_SEPARATOR, day_range
-from .recency import recency_searcher
+from .ranking import recency_searcher
 from .spelling import suggest
 from .store import SearchIndex
 
@@ -47,7 +47,7 @@ class SearchRequest:
     since: date | None = None
     until: date | None = None
     years: tuple[str, ...] = ()
-    recency: bool = False  # blend relevance with freshness (see recency.py)
+    recency: bool = False  # blend relevance with freshness (see ranking.py)
     fold: bool = True  # fold near-duplicates into the best-ranked copy (see duplicates.py)
     months: tuple[str, ...] = ()  # "1987-03"
     tags: tuple[str, ...] = ()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from whoosh.analysis import STOP_WORDS
 from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
 
@@ -27,7 +28,7 @@ def suggest(searcher: Searcher, text: str) -> str | None:
     def respell(match: re.Match[str]) -> str:
         nonlocal changed
         word = match[0]
-        if word in _OPERATORS:
+        if word in _OPERATORS or word.lower() in STOP_WORDS:  # stop words are not in the vocabulary
             return word
         better = _best(searcher, word.lower().translate(accent_map))
         if better is None:

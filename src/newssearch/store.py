@@ -24,6 +24,7 @@ from whoosh.searching import Searcher
 
 from .errors import IndexLocked, IndexNotFound, IndexOutdated, NewssearchError
 from .query import QueryBuilder
+from .ranking import NewsWeighting
 from .schema import SCHEMA_VERSION
 
 INDEX_NAME = f"newssearch{SCHEMA_VERSION}"
@@ -80,7 +81,7 @@ class SearchIndex:
             current.close()
             current = None
         if current is None:
-            current = self._local.searcher = _retry(self._index.searcher)
+            current = self._local.searcher = _retry(lambda: self._index.searcher(weighting=NewsWeighting()))
         return current
 
     def size_bytes(self) -> int:
