@@ -22,7 +22,7 @@ from whoosh.writing import CLEAR, MERGE_SMALL, SegmentWriter
 
 from . import furniture, store
 from .archive import ArchiveFile, scan
-from .errors import Problem
+from .errors import NewssearchError, Problem
 from .readers import FileResult, read_file
 from .schema import build_schema, to_document
 
@@ -74,7 +74,14 @@ def reindex(archive_dir: str | Path, index_dir: str | Path, full: bool = False, 
             index = whoosh_index.create_in(str(index_dir), build_schema(), indexname=store.INDEX_NAME)
             full = True
         report = ReindexReport(full=full, files=len(files), problems=problems)
-        _update(index, files, report, progress)
+        try:
+            _update(index, files, report, progress)
+        except OSError as error:  # a full disk, a folder gone read-only: the last commit still stands
+            store.remove_debris(index)
+            raise NewssearchError(
+                f"cannot write the index in {index_dir}: {error.strerror or error}; "
+                "the previous index is unchanged: make room or fix the folder, then run reindex again"
+            ) from None
         with index.reader() as reader:
             report.articles = reader.doc_count()
         if full:

@@ -27,7 +27,7 @@ PROXIMITY_SLOP = 4
 """Words at most this many positions apart count as close together."""
 PROXIMITY_BOOST = 2.0
 MAX_QUERY_CHARS = 5000
-QUESTION_WORDS = "what how which why where there any some describe discuss give explain"
+QUESTION_WORDS = "what how which why where there any some describe discuss give explain do does did were was would should could"
 """Dropped from queries of more than SENTENCE_WORDS words: they ask, they are not the topic.
 ('who' stays: WHO is an organisation.)"""
 SENTENCE_WORDS = 4

@@ -148,6 +148,7 @@ def to_document(article: Article, file: ArchiveFile, blocks: set[int], dropped: 
         "title": article.title,
         "body": article.body,
         "undated": int(article.date is None),
+        "timestamp": 0.0,  # written for every article: a column no article has cannot be sorted on
         "source": article.source,
         "source_facet": article.source or "(unknown)",
         "author": article.author,

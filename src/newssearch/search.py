@@ -229,8 +229,9 @@ def _use_snippets(results: Results) -> Results:
 def _filter(searcher: Searcher, request: SearchRequest) -> q.Query | None:
     clauses: list[q.Query] = []
     if request.sources:
-        known = {s.lower(): s for s in _terms(searcher, "source_facet")}  # filters ignore case
-        clauses.append(q.Or([q.Term("source_facet", known.get(s.lower(), s)) for s in request.sources]))
+        wanted = {s.lower() for s in request.sources}  # filters ignore case: every spelling matches
+        spellings = [s for s in _terms(searcher, "source_facet") if s.lower() in wanted]
+        clauses.append(q.Or([q.Term("source_facet", s) for s in spellings or request.sources]))
     for field, values in (("year", request.years), ("month", request.months), ("tags", request.tags)):
         if values:  # several values of one facet: any of them; different facets: all
             clauses.append(q.Or([q.Term(field, v.lower() if field == "tags" else v) for v in values]))

@@ -19,18 +19,25 @@ from .schema import SEARCH_FIELDS
 _WORD = re.compile(r"(?<![\w:*\-])[^\W\d_]{3,}(?![\w:*])")  # plain words, not field:values, prefixes* or numbers
 _OPERATORS = {"AND", "OR", "NOT", "TO"}
 MAX_DISTANCE = 2
+MAX_RESPELLED = 3
+"""Unknown words looked up per query; the rest are left as typed."""
 
 
 def suggest(searcher: Searcher, text: str) -> str | None:
     """The query with unknown words respelled, or None if every word is known or none has a fix."""
     changed = False
+    budget = MAX_RESPELLED
 
     def respell(match: re.Match[str]) -> str:
-        nonlocal changed
+        nonlocal changed, budget
         word = match[0]
-        if word in _OPERATORS or word.lower() in STOP_WORDS:  # stop words are not in the vocabulary
+        if word in _OPERATORS or word.lower() in STOP_WORDS or budget == 0:  # stop words are not in the vocabulary
             return word
-        better = _best(searcher, word.lower().translate(accent_map))
+        folded = word.lower().translate(accent_map)
+        if _known(searcher, folded):
+            return word
+        budget -= 1  # looking for a respelling costs a scan of the vocabulary: a few per query
+        better = _best(searcher, folded)
         if better is None:
             return word
         changed = True
@@ -40,12 +47,19 @@ def suggest(searcher: Searcher, text: str) -> str | None:
     return suggestion if changed else None
 
 
-def _best(searcher: Searcher, word: str) -> str | None:
-    """None if ``word`` is in the vocabulary or nothing is close; else the closest known word."""
-    fields = [searcher.schema[name].spelling_fieldname(name) for name in SEARCH_FIELDS]
+def _spelling_fields(searcher: Searcher) -> list[str]:
+    return [searcher.schema[name].spelling_fieldname(name) for name in SEARCH_FIELDS]
+
+
+def _known(searcher: Searcher, word: str) -> bool:
     reader = searcher.reader()
-    if any((field, word) in reader for field in fields):
-        return None
+    return any((field, word) in reader for field in _spelling_fields(searcher))
+
+
+def _best(searcher: Searcher, word: str) -> str | None:
+    """The closest known word to an unknown one, or None if nothing is close."""
+    fields = _spelling_fields(searcher)
+    reader = searcher.reader()
     candidates = {c for name in SEARCH_FIELDS for c in searcher.corrector(name).suggest(word, limit=8, maxdist=MAX_DISTANCE)}
     scored = [(_distance(word, c), -sum(reader.doc_frequency(f, c) for f in fields), c) for c in candidates]
     scored = [s for s in scored if s[0] <= MAX_DISTANCE]

@@ -11,6 +11,7 @@ import errno
 import fcntl
 import json
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from whoosh import index as whoosh_index
-from whoosh.index import FileIndex
+from whoosh.index import TOC, FileIndex
 from whoosh.searching import Searcher
 
 from .errors import IndexLocked, IndexNotFound, IndexOutdated, NewssearchError
@@ -124,3 +125,14 @@ def save_report(index_dir: Path, report: dict[str, Any]) -> None:
     temporary = index_dir / f".{REPORT_FILE}.tmp"
     temporary.write_text(json.dumps(report, indent=1))
     temporary.replace(index_dir / REPORT_FILE)
+
+
+def remove_debris(index: FileIndex) -> None:
+    """Delete what a failed reindex wrote: files no committed segment uses, and temp folders.
+
+    A crash leaves them harmless (the next commit removes them), but a full disk stays full.
+    """
+    toc = TOC.read(index.storage, index.indexname)
+    whoosh_index.clean_files(index.storage, index.indexname, toc.generation, toc.segments)
+    for leftover in Path(index.storage.folder).glob(f"{index.indexname}*.tmp"):
+        shutil.rmtree(leftover, ignore_errors=True)

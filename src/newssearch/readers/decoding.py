@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+
 from ..errors import Problem, ReadError
 
 _SNIFF = 8192
@@ -10,7 +12,7 @@ _CONTROL = bytes(b for b in range(32) if b not in b"\t\n\x0c\r\x1b")
 
 
 def decode(data: bytes, path: str) -> tuple[str, Problem | None]:
-    """Decode UTF-8 text; fall back to Windows-1252 (with a warning) rather than drop the file.
+    """Decode UTF-8 text; read stray bytes as Windows-1252 (with a warning) rather than drop the file.
 
     Raises ReadError for bytes that are not text at all (NUL or many control bytes).
     """
@@ -21,11 +23,20 @@ def decode(data: bytes, path: str) -> tuple[str, Problem | None]:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        text = data.decode("cp1252", errors="replace")
         warning = Problem(
             path,
             f"not valid UTF-8 (byte 0x{data[error.start]:02x}); read as Windows-1252",
             location=f"line {line}",
             skipped=False,
         )
-        return text, warning
+        return data.decode("utf-8-sig", errors=_FALLBACK), warning
+
+
+def _as_cp1252(error: UnicodeError) -> tuple[str, int]:
+    """Decode just the bytes that are not UTF-8 as Windows-1252: the rest stays as written."""
+    assert isinstance(error, UnicodeDecodeError)
+    return error.object[error.start : error.end].decode("cp1252", errors="replace"), error.end
+
+
+_FALLBACK = "newssearch-cp1252"
+codecs.register_error(_FALLBACK, _as_cp1252)

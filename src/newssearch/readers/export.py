@@ -43,7 +43,8 @@ def read_json(text: str, path: str) -> Iterator[Output]:
 
 
 def read_csv(text: str, path: str) -> Iterator[Output]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    # strict: a quote never closed is an error, not a field that swallows every later row
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
         for number, row in enumerate(reader, start=1):
             location = f"line {reader.line_num}"

@@ -16,6 +16,8 @@ from ..errors import ReadError
 from .dates import parse_date
 from .record import Output, clean_text, split_tags
 
+MIN_WORDS = 8
+"""Less main text than this is navigation or a placeholder, not an article."""
 # Only dates the page states (meta tags, <time>, JSON-LD, URL): no guessing from free text.
 _DATE_PARAMS = {"extensive_search": False, "original_date": True}
 
@@ -26,7 +28,7 @@ def read(text: str, path: str) -> Iterator[Output]:
         document = trafilatura.bare_extraction(
             text, with_metadata=True, include_comments=False, include_tables=True, date_extraction_params=_DATE_PARAMS
         )
-    if document is None or not (document.text or "").strip():
+    if document is None or len((document.text or "").split()) < MIN_WORDS:
         raise ReadError("HTML page with no article text found (an index page or an empty template?)")
     title = (document.title or "").strip()
     paragraphs = [line for line in document.text.splitlines() if line.strip()]
