@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLE, SEED, bbc_article, link_reuters, reuters_files
 
-from newssearch import IndexLocked, SearchIndex, SearchRequest, get_article, index_stats, reindex, search
+from newssearch import IndexLocked, NewssearchError, SearchIndex, SearchRequest, get_article, index_stats, reindex, search
 from newssearch.store import write_lock
 
 
@@ -196,3 +196,15 @@ def test_an_open_index_sees_added_and_removed_articles_after_reindex(tmp_path: P
     reindex(archive, index_dir)
     assert not [h.id for h in search(index, SearchRequest("item grain", page_size=50)).hits if h.id.startswith("cms-")]
     assert search(index, SearchRequest("Zakharova")).total == 2
+
+
+def test_an_empty_archive_does_not_empty_the_index_unless_asked(tmp_path: Path) -> None:
+    archive, index_dir = tmp_path / "archive", tmp_path / "index"
+    build_archive(archive)
+    reindex(archive, index_dir)
+    shutil.rmtree(archive)
+    archive.mkdir()  # as an unmounted drive's mount point looks
+    with pytest.raises(NewssearchError, match="holds no articles: not emptying the index"):
+        reindex(archive, index_dir)
+    assert SearchIndex(index_dir).searcher().doc_count() == 3006
+    assert reindex(archive, index_dir, full=True).articles == 0

@@ -301,7 +301,7 @@ def test_reindex_killed_at_random_moments_leaves_a_working_index(sample_copy: tu
         else:
             outcomes[f"{kind}: killed, {'new index committed' if after != before else 'previous index kept'}"] += 1
     print(f"\nkill trials ({KILL_TRIALS}, SIGKILL after seeded random delays): " + ", ".join(f"{n} {what}" for what, n in sorted(outcomes.items())))
-    assert sum(n for what, n in outcomes.items() if "killed" in what) >= 15, outcomes  # most kills land mid-run
+    assert sum(n for what, n in outcomes.items() if "killed" in what) >= KILL_TRIALS // 2, outcomes  # half or more land mid-run
 
     final = run("reindex", "--archive", archive, "--index", index_dir)
     assert final.returncode == 0, final.stdout + final.stderr

@@ -73,6 +73,11 @@ def reindex(archive_dir: str | Path, index_dir: str | Path, full: bool = False, 
         else:
             index = whoosh_index.create_in(str(index_dir), build_schema(), indexname=store.INDEX_NAME)
             full = True
+        if not files and not full and not index.is_empty():
+            raise NewssearchError(
+                f"the archive folder {archive_dir} holds no articles: not emptying the index "
+                "(an unmounted drive?); to empty it on purpose, run reindex --full"
+            )
         report = ReindexReport(full=full, files=len(files), problems=problems)
         try:
             _update(index, files, report, progress)
