@@ -573,7 +573,7 @@ XSS_VECTORS = [
     f'<math href="javascript:{RUN}">math link</math>',
     f'<body onload="{RUN}">',
     f'<iframe src="javascript:{RUN}"></iframe>',
-    f'<iframe srcdoc="<script>parent.__xss=1</script>"></iframe>',
+    '<iframe srcdoc="<script>parent.__xss=1</script>"></iframe>',
     f'<a href="javascript:{RUN}">link</a>',
     f'<a href="JaVaScRiPt:{RUN}">mixed case</a>',
     f'<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;{RUN}">entities</a>',

@@ -13,7 +13,6 @@ first line is its lead, never furniture: teasers on other pages quote it verbati
 from __future__ import annotations
 
 import hashlib
-import re
 from array import array
 from collections import Counter
 from collections.abc import Iterable

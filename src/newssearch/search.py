@@ -232,9 +232,9 @@ def _filter(searcher: Searcher, request: SearchRequest) -> q.Query | None:
         wanted = {s.lower() for s in request.sources}  # filters ignore case: every spelling matches
         spellings = [s for s in _terms(searcher, "source_facet") if s.lower() in wanted]
         clauses.append(q.Or([q.Term("source_facet", s) for s in spellings or request.sources]))
-    for field, values in (("year", request.years), ("month", request.months), ("tags", request.tags)):
+    for name, values in (("year", request.years), ("month", request.months), ("tags", request.tags)):
         if values:  # several values of one facet: any of them; different facets: all
-            clauses.append(q.Or([q.Term(field, v.lower() if field == "tags" else v) for v in values]))
+            clauses.append(q.Or([q.Term(name, v.lower() if name == "tags" else v) for v in values]))
     if request.since or request.until:
         clauses.append(day_range(request.since, request.until))
     return q.And(clauses) if clauses else None
