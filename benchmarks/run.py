@@ -132,13 +132,13 @@ def main(argv: list[str] | None = None) -> None:
         results["meta"]["baseline"] = f"{args.baseline} ({baseline['meta']['newssearch']})"
         if baseline["meta"]["newssearch"] != results["meta"]["newssearch"]:
             log(f"warning: the baseline measured {baseline['meta']['newssearch']}, this run {results['meta']['newssearch']}")
-    for scale in sorted({1, args.scale} - set(map(int, results["scales"]))):
-        results["scales"][str(scale)] = measure_scale(scale, settings, args.keep)
-    results["meta"]["load_end"] = load_average()
-    results["targets"] = evaluate(results)
     out = args.out or default_out(args.scale)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=1))
+    for scale in sorted({1, args.scale} - set(map(int, results["scales"]))):
+        results["scales"][str(scale)] = measure_scale(scale, settings, args.keep)
+        results["meta"]["load_end"] = load_average()
+        results["targets"] = evaluate(results)
+        out.write_text(json.dumps(results, indent=1))  # after each scale: a failure later keeps what was measured
     print(render(results, markdown=args.markdown))
     log(f"wrote {out}")
 

@@ -63,8 +63,13 @@ def create(path: Path) -> sqlite3.Connection:
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """Open read-only, with the per-connection temporary table searches collect matches in."""
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    """Open read-only, with the per-connection temporary table searches collect matches in.
+
+    Autocommit (``isolation_level=None``): otherwise the first write to the temporary
+    table opens a transaction that keeps a read lock on the database, and a writer
+    (new articles) waits for it and fails with "database is locked".
+    """
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
     connection.execute("CREATE TEMP TABLE matched (rowid INTEGER PRIMARY KEY)")
     return connection
 

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -128,7 +129,11 @@ def _prefixed(prefix: str, summary: Figures) -> Figures:
 
 def searches(index_dir: Path, db: Path, settings: Settings) -> dict[str, Any]:
     """Warm (one process, reused searcher / connection) and cold (a process per search) latency."""
-    index, connection = SearchIndex(index_dir), fts5.connect(db)
+    with closing(fts5.connect(db)) as connection:
+        return _searches(SearchIndex(index_dir), index_dir, connection, db, settings)
+
+
+def _searches(index: SearchIndex, index_dir: Path, connection: sqlite3.Connection, db: Path, settings: Settings) -> dict[str, Any]:
     log("warm searches")
     warm_ours = latency.warm(lambda q: search(index, search_request(q)), QUERIES, settings.warm_repeats)
     warm_fts = latency.warm(lambda q: fts5.search(connection, q), QUERIES, settings.warm_repeats)
@@ -187,7 +192,7 @@ def incremental(archive: Archive, index_dir: Path, db: Path, settings: Settings)
                                         check=True, capture_output=True, env=python_env()))  # fmt: skip
     log("reindex after adding 100 articles")
     added_ours, added_fts = [], []
-    connection = sqlite3.connect(db)
+    connection = sqlite3.connect(db, timeout=60)
     for run in range(runs):
         path = write_new_articles(archive, f"new{run}")
         started = time.perf_counter()
