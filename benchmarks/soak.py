@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from perf.webload import stop
+
 HOST = "127.0.0.1"  # loopback only
 ROOT = Path(__file__).resolve().parent.parent
 REUTERS = Path(os.environ.get("NEWSSEARCH_SHARED", ROOT.parent / "shared")) / "corpora" / "reuters21578"
@@ -113,12 +115,7 @@ def serving(index_dir: Path, threads: int = 8) -> Iterator[Server]:
                 time.sleep(0.1)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         process.stderr.close()  # type: ignore[union-attr]
 
 

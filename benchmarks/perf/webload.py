@@ -72,11 +72,17 @@ def server(index_dir: Path, threads: int = 8) -> Iterator[tuple[int, subprocess.
             sys.stderr.write(log.read().decode(errors="replace")[-3000:])
             raise
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop(process)
+
+
+def stop(process: subprocess.Popen[Any]) -> None:
+    """Ask a server process to stop; kill it if it has not within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _client(port: int, paths: Sequence[str], start: int, deadline: float, log: ClientLog) -> None:
