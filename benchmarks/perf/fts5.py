@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from newssearch import Article  # not imported at run time: a cold search here loads sqlite3 only
 
 TOKENIZER = "porter unicode61 remove_diacritics 2"
-TITLE_WEIGHT = 2.0  # newssearch.schema.TITLE_BOOST
+TITLE_WEIGHT = 1.5  # newssearch.schema.TITLE_BOOST (not imported: a cold search here loads sqlite3 only)
 SNIPPET_TOKENS = 24  # about newssearch's two fragments of 150 characters
 PAGE_SIZE = 10
 

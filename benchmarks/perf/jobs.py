@@ -17,7 +17,7 @@ from newssearch import reindex
 
 from . import fts5
 from .corpus import read_archive, text_bytes
-from .measure import own_usage
+from .measure import cpu_seconds
 
 
 def reindex_job(archive: str, index: str) -> dict[str, Any]:
@@ -52,7 +52,7 @@ JOBS: dict[str, Callable[..., dict[str, Any]]] = {
 def main(argv: list[str]) -> None:
     command, *args = argv
     output = JOBS[command](*args)
-    print(json.dumps({**output, **own_usage()}, default=str))
+    print(json.dumps({**output, "cpu_seconds": cpu_seconds()}, default=str))
 
 
 if __name__ == "__main__":

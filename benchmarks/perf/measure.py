@@ -76,30 +76,33 @@ def _children_by_parent() -> dict[int, list[int]]:
     return children
 
 
-def tree_rss(root: int) -> int:
-    """Resident bytes of a process and all its descendants, now."""
+def tree_rss(root: int) -> tuple[int, int]:
+    """Resident bytes of a process and all its descendants now: their sum, and the largest one."""
     children = _children_by_parent()
-    total, pending = 0, [root]
+    total, largest, pending = 0, 0, [root]
     while pending:
         pid = pending.pop()
         pending.extend(children.get(pid, []))
         try:
             with open(f"/proc/{pid}/statm") as file:
-                total += int(file.read().split()[1]) * PAGE_BYTES
+                rss = int(file.read().split()[1]) * PAGE_BYTES
         except OSError:
             continue
-    return total
+        total, largest = total + rss, max(largest, rss)
+    return total, largest
 
 
 class TreeMemorySampler:
-    """Samples a process tree's resident memory in a thread and keeps the peak.
+    """Samples a process tree's resident memory in a thread and keeps the peaks.
 
-    Sampling every 50 ms can miss a short spike; ru_maxrss (reported by the child)
-    gives the exact peak of the largest single process as a cross-check.
+    Sampled rather than read from ``ru_maxrss``: Linux carries the parent's resident
+    size at fork into a child's ``ru_maxrss``, so a child started by this (large)
+    process would report this process's memory. A 50 ms interval can miss a shorter spike.
     """
 
     def __init__(self, pid: int, interval: float = 0.05) -> None:
-        self.pid, self.interval, self.peak = pid, interval, 0
+        self.pid, self.interval = pid, interval
+        self.peak = self.peak_process = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -113,7 +116,8 @@ class TreeMemorySampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, tree_rss(self.pid))
+            total, largest = tree_rss(self.pid)
+            self.peak, self.peak_process = max(self.peak, total), max(self.peak_process, largest)
             self._stop.wait(self.interval)
 
 
@@ -122,6 +126,7 @@ class JobResult:
     output: dict[str, Any]  # the JSON the job printed last
     wall_seconds: float
     peak_tree_bytes: int
+    peak_process_bytes: int
 
 
 def python_env() -> dict[str, str]:
@@ -141,13 +146,10 @@ def run_job(*args: str) -> JobResult:
     wall = time.perf_counter() - started
     if process.returncode != 0:
         raise RuntimeError(f"job {args[0]} failed ({process.returncode}):\n{stderr[-3000:]}")
-    return JobResult(json.loads(stdout.strip().splitlines()[-1]), wall, sampler.peak)
+    return JobResult(json.loads(stdout.strip().splitlines()[-1]), wall, sampler.peak, sampler.peak_process)
 
 
-def own_usage() -> dict[str, float]:
-    """CPU seconds and peak RSS of this process and its waited-for children (for a job to report)."""
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and its waited-for children (for a job to report)."""
     me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {
-        "cpu_seconds": me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime,
-        "max_process_rss_bytes": max(me.ru_maxrss, children.ru_maxrss) * 1024,  # Linux reports KiB
-    }
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime

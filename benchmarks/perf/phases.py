@@ -89,7 +89,7 @@ def _build_figures(results: list[JobResult], target: Path, articles: int, text_m
         "articles_per_s": articles / seconds,
         "text_mb_per_s": text_mb / seconds,
         "peak_tree_rss_mb": max(r.peak_tree_bytes for r in results) / MB,
-        "max_process_rss_mb": max(r.output["max_process_rss_bytes"] for r in results) / MB,
+        "max_process_rss_mb": max(r.peak_process_bytes for r in results) / MB,
         "index_mb": dir_size(target) / MB,
     }
 

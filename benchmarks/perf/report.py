@@ -26,7 +26,7 @@ ROWS: tuple[Row, ...] = (
     Row("articles_per_s", "reindex: articles per second", "1/s", 0),
     Row("text_mb_per_s", "reindex: text per second", "MB/s", 2),
     Row("peak_tree_rss_mb", "reindex: peak memory, process tree", "MB", 0),
-    Row("max_process_rss_mb", "reindex: peak memory, largest process", "MB", 0),
+    Row("max_process_rss_mb", "reindex: peak memory, largest single process", "MB", 0),
     Row("index_mb", "index size on disk", "MB", 1),
     Row("unchanged_reindex_s", "reindex, nothing changed (API)", "s", 2),
     Row("unchanged_reindex_cli_s", "reindex, nothing changed (CLI process)", "s", 2),

@@ -34,11 +34,10 @@ class ClientLog:
     errors: list[str] = field(default_factory=list)
 
 
-def _get(connection: http.client.HTTPConnection, path: str) -> int:
+def _get(connection: http.client.HTTPConnection, path: str) -> tuple[int, bytes]:
     connection.request("GET", path)
     response = connection.getresponse()
-    response.read()
-    return response.status
+    return response.status, response.read()
 
 
 def _wait_until_serving(port: int, process: subprocess.Popen[bytes], path: str) -> None:
@@ -48,7 +47,7 @@ def _wait_until_serving(port: int, process: subprocess.Popen[bytes], path: str) 
             raise RuntimeError(f"newssearch serve exited with {process.returncode}")
         connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
         try:
-            if _get(connection, path) == 200:
+            if _get(connection, path)[0] == 200:
                 return
         except OSError:
             time.sleep(0.2)
@@ -92,14 +91,14 @@ def _client(port: int, paths: Sequence[str], start: int, deadline: float, log: C
             break
         started = time.perf_counter()
         try:
-            status = _get(connection, paths[number % len(paths)])
+            status, body = _get(connection, paths[number % len(paths)])
         except (OSError, http.client.HTTPException) as error:
             log.errors.append(f"{type(error).__name__}: {error}")
             connection.close()
             connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
             continue
         if status != 200:
-            log.errors.append(f"HTTP {status}")
+            log.errors.append(f"HTTP {status}: {body[:160].decode(errors='replace')}")
         log.latencies.append(time.perf_counter() - started)
     connection.close()
 
