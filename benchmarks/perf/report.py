@@ -168,6 +168,7 @@ def totals_check(scale: dict[str, Any]) -> str:
 def render(results: dict[str, Any], markdown: bool = False) -> str:
     """The whole report: machine, per-scale tables, growth and targets."""
     meta = results["meta"]
+    gap = [""] if markdown else []  # Markdown needs blank lines around a table
     parts = [
         f"newssearch benchmark, {meta['date']} on {meta['machine']}",
         f"load average (1, 5, 15 min) at start {meta['load_start']}, at end {meta.get('load_end')}",
@@ -181,12 +182,15 @@ def render(results: dict[str, Any], markdown: bool = False) -> str:
             f"{name}x: {archive['articles']:,} articles, {archive['text_mb']:.1f} MB of text "
             f"(newssearch's readers alone: {archive['read_s']:.1f} s); 1-minute load after each phase: "
             + ", ".join(f"{phase} {load[0]}" for phase, load in scale["load_average"].items()),
+            *gap,
             figures_table(scale, markdown),
+            *gap,
         ]
         if not markdown:
             parts += ["slowest warm queries (newssearch):", slowest_queries(scale)]
         parts.append(totals_check(scale))
     if len(scales) > 1:
-        parts += ["", f"growth 1x -> {scales[-1]}x", growth_table(results["scales"][scales[0]], results["scales"][scales[-1]], int(scales[-1]), markdown)]
-    parts += ["", "targets (issue 5)", targets_table(results["targets"], markdown)]
+        growth = growth_table(results["scales"][scales[0]], results["scales"][scales[-1]], int(scales[-1]), markdown)
+        parts += ["", f"growth 1x -> {scales[-1]}x", *gap, growth]
+    parts += ["", "targets (issue 5)", *gap, targets_table(results["targets"], markdown)]
     return "\n".join(parts)
