@@ -27,12 +27,15 @@ import time
 from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the perf package beside this script
 
 from perf import snapshot  # noqa: E402  (imports no newssearch: which one to measure is chosen first)
 from perf.report import render  # noqa: E402
+
+if TYPE_CHECKING:
+    from perf.phases import Settings
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -93,7 +96,7 @@ def machine(measured: str) -> dict[str, Any]:
     }
 
 
-def measure_scale(scale: int, settings: Any, keep: bool) -> dict[str, Any]:
+def measure_scale(scale: int, settings: Settings, keep: bool) -> dict[str, Any]:
     """Build the archive of one scale in a temporary folder and measure everything on it."""
     from perf.corpus import build_archive
     from perf.phases import log, run_scale

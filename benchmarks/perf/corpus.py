@@ -91,8 +91,9 @@ def write_jsonl(path: Path, records: Iterable[dict[str, object]]) -> None:
 
 @dataclass
 class Archive:
+    """A benchmark archive folder; new articles are added under ``root / "new"``."""
+
     root: Path
-    scale: int
 
 
 def build_archive(root: Path, scale: int) -> Archive:
@@ -105,7 +106,7 @@ def build_archive(root: Path, scale: int) -> Archive:
             name = path.name.removesuffix(".sgm.gz")
             records = (variant(a, f"v{number}", number) for a in read_articles([path]))
             write_jsonl(root / f"variant-{number:02d}" / f"{name}.jsonl", records)
-    return Archive(root, scale)
+    return Archive(root)
 
 
 @cache
