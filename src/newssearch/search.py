@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
@@ -297,7 +298,7 @@ def _hit(hit: WhooshHit, scored: bool, snippet: str | None = None) -> Hit:
         title=stored["title"],
         date=stored.get("published"),
         source=stored.get("source", ""),
-        tags=[t for t in stored.get("tags", "").split(",") if t],
+        tags=list(_tags(stored)),
         url=stored.get("url", ""),
         path=stored.get("path", ""),
         score=round(hit.score, 4) if scored and hit.score is not None else None,
@@ -305,9 +306,13 @@ def _hit(hit: WhooshHit, scored: bool, snippet: str | None = None) -> Hit:
     )
 
 
+def _tags(stored: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(t for t in stored.get("tags", "").split(",") if t)
+
+
 def _lead(body: str) -> str:
     """The opening of an article, escaped, for hits whose body has no matched word."""
-    return _FORMATTER._text(body[:SNIPPET_CHARS].rsplit(" ", 1)[0] + (" …" if len(body) > SNIPPET_CHARS else ""))
+    return html.escape(body[:SNIPPET_CHARS].rsplit(" ", 1)[0] + (" …" if len(body) > SNIPPET_CHARS else ""), quote=False)
 
 
 def get_article(index: SearchIndex, article_id: str) -> Article:
@@ -328,7 +333,7 @@ def _article(stored: dict[str, Any]) -> Article:
         source=stored.get("source", ""),
         author=stored.get("author", ""),
         section=stored.get("section", ""),
-        tags=tuple(t for t in stored.get("tags", "").split(",") if t),
+        tags=_tags(stored),
         url=stored.get("url", ""),
     )
 
