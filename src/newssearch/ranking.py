@@ -13,6 +13,7 @@ the floor of the factor.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from math import log
 
 from whoosh import scoring
@@ -38,16 +39,15 @@ class RecencyWeighting(NewsWeighting):
 
     use_final = True
 
-    def __init__(self, searcher: Searcher) -> None:
+    def __init__(self, timestamps: Sequence[float], newest: float) -> None:
         super().__init__()
-        self._timestamps = searcher.reader().column_reader("timestamp")
-        self._newest = max(self._timestamps, default=0.0)
+        self._timestamps = timestamps
+        self._newest = newest
 
     def final(self, searcher: Searcher, docnum: int, score: float) -> float:
+        return score * self.freshness(docnum)
+
+    def freshness(self, docnum: int) -> float:
+        """From 1 for the newest article down to FLOOR; undated articles (timestamp 0) get FLOOR."""
         age_days = max(0.0, (self._newest - self._timestamps[docnum]) / _DAY)
-        return score * (FLOOR + (1 - FLOOR) * 0.5 ** (age_days / HALF_LIFE_DAYS))
-
-
-def recency_searcher(searcher: Searcher) -> Searcher:
-    """A searcher over the same reader that ranks with the recency blend."""
-    return Searcher(searcher.reader(), weighting=RecencyWeighting(searcher), closereader=False)
+        return FLOOR + (1 - FLOOR) * 0.5 ** (age_days / HALF_LIFE_DAYS)

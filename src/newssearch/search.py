@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import html
 import time
 from collections import Counter
@@ -11,17 +12,20 @@ from typing import Any
 
 from whoosh import query as q
 from whoosh import sorting
-from whoosh.collectors import Collector, TimeLimit, WrappingCollector
+from whoosh.collectors import Collector, FilterCollector, SortingCollector, TimeLimit, TopCollector, WrappingCollector
 from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.searching import Hit as WhooshHit, Results, Searcher
 
 from .article import Article
+from .docvalues import FACET_COLUMNS, DocValues, doc_values
 from .duplicates import fold
 from .errors import ArticleNotFound, QueryError
-from .schema import TAG_SEPARATOR, day_range
-from .ranking import recency_searcher
+from .query import Parsed
+from .ranking import RecencyWeighting
+from .schema import day_range
 from .spelling import suggest
 from .store import SearchIndex
+from .wordrank import rank_words
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_PAGE_SIZE = 100
@@ -30,8 +34,6 @@ TIME_LIMIT_SECONDS = 5.0
 FOLD_WINDOW = 3
 """Hits fetched per hit shown when folding near-duplicates, so a page stays full."""
 SNIPPET_CHARS = 300
-FACET_FIELDS = {"source": "source_facet", "year": "year", "month": "month", "tags": "tagset"}
-"""Facet name in results -> the column it counts."""
 TIMELINE_MAX_MONTHS = 36
 """Longer spans are drawn per year."""
 
@@ -150,32 +152,34 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
     started = time.perf_counter()
     request = request.validated()
     searcher = index.searcher()
-    parsed = index.queries.build(request.q)
-    ranker = recency_searcher(searcher) if request.recency and request.sort == "relevance" else searcher
+    values = doc_values(searcher)
+    parsed = index.queries.parse(request.q)
     window = request.page * request.page_size * (FOLD_WINDOW if request.fold else 1)
-    collector = ranker.collector(
-        limit=window,
-        filter=_filter(searcher, request),
-        sortedby=_sort_facet(request),
-        groupedby=_facets() if request.facets else None,
-    )
+    allowed = _allowed(searcher, values, request)
+    deadline = time.monotonic() + TIME_LIMIT_SECONDS
     try:
-        ranker.search_with_collector(parsed, _with_deadline(collector))
+        if parsed.words is not None:
+            results, total = _rank_words(searcher, values, parsed, request, allowed, window, deadline)
+        else:
+            results, total = _whoosh_search(searcher, values, parsed.query, request, allowed, window, deadline)
     except TimeLimit:
         raise QueryError(f"the search took over {TIME_LIMIT_SECONDS:g} s and was stopped: make the query more specific") from None
-    results = collector.results()
     _use_snippets(results)
     scored = request.sort == "relevance" and bool(request.q.strip())
-    groups = _fold(searcher, results[:window]) if request.fold else [(hit, []) for hit in results[:window]]
+    top = results[:window]
+    groups = fold(top, lambda hit: values.sketches[hit.docnum]) if request.fold else [(hit, []) for hit in top]
     first = (request.page - 1) * request.page_size
     hits = [
         replace(_hit(lead, scored), similar=[_hit(hit, scored, snippet="") for hit in similar])
         for lead, similar in groups[first : first + request.page_size]
     ]
-    facets = {name: _facet_values(results.groups(name), name) for name in FACET_FIELDS} if request.facets else None
+    facets = None
+    if request.facets:
+        counts = values.count_facets(results.docs())
+        facets = {name: _facet_values(counts[name], name) for name in FACET_COLUMNS}
     return SearchResult(
         query=request.q,
-        total=len(results),
+        total=total,
         page=request.page,
         page_size=request.page_size,
         hits=hits,
@@ -186,45 +190,78 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
     )
 
 
-class _Deadline(WrappingCollector):
-    """Stops a search that runs past its deadline, checked at every document collected.
+def _rank_words(
+    searcher: Searcher, values: DocValues, parsed: Parsed, request: SearchRequest, allowed: set[int] | None, window: int, deadline: float
+) -> tuple[Results, int]:
+    """A query of plain words, scored term-at-a-time (wordrank.py): the top ``window`` and the count."""
+    assert parsed.words is not None
+    scores = rank_words(searcher, parsed.words, values, allowed, deadline)
+    if request.sort != "relevance":
+        order = values.date_order(newest_first=request.sort == "newest")
+        top = [(None, docnum) for docnum in heapq.nsmallest(window, scores, key=order)]
+    else:
+        if request.recency:
+            freshness = RecencyWeighting(values.timestamps, values.newest).freshness
+            scores = {docnum: score * freshness(docnum) for docnum, score in scores.items()}
+        # Ties go to the lower document number, as in Whoosh.
+        top = [(score, docnum) for docnum, score in heapq.nsmallest(window, scores.items(), key=lambda item: (-item[1], item[0]))]
+    return Results(searcher, parsed.query, top, docset=set(scores)), len(scores)
 
-    Whoosh's TimeLimitCollector must wrap the whole collector chain, where it skips the
-    filter (FilterCollector) and, in a server thread, cannot use its alarm signal.
+
+def _whoosh_search(
+    searcher: Searcher, values: DocValues, query: q.Query, request: SearchRequest, allowed: set[int] | None, window: int, deadline: float
+) -> tuple[Results, int]:
+    """Any other query, through Whoosh's matchers: the top ``window`` and the count."""
+    if allowed is not None and not allowed:  # Whoosh would read an empty filter as no filter
+        return Results(searcher, query, [], docset=set()), 0
+    ranker = searcher
+    if request.recency and request.sort == "relevance":
+        weighting = RecencyWeighting(values.timestamps, values.newest)
+        ranker = Searcher(searcher.reader(), weighting=weighting, closereader=False)
+    sort = _sort_facet(request)
+    # No block skipping nor matcher replacing, which drop matches that cannot make the top:
+    # every match must reach _Matches, for the count and the facets.
+    ranked = SortingCollector(sort, limit=window) if sort else TopCollector(limit=window, usequality=False, replace=0)
+    matches = _Matches(ranked, deadline)
+    collector = FilterCollector(matches, allow=allowed)
+    ranker.search_with_collector(query, collector)
+    results = collector.results()
+    results.docset = matches.docs
+    return results, len(matches.docs)
+
+
+class _Matches(WrappingCollector):
+    """Records every matching document, for the count and the facets, and stops a search
+    that runs past its deadline.
+
+    It goes under Whoosh's filter, so it sees only documents the filter lets through;
+    Whoosh's TimeLimitCollector would have to wrap the filter, and in a server thread it
+    cannot use its alarm signal.
     """
 
-    def __init__(self, child: Collector) -> None:
+    def __init__(self, child: Collector, deadline: float) -> None:
         super().__init__(child)
-        self.deadline = time.monotonic() + TIME_LIMIT_SECONDS
+        self.deadline = deadline
+        self.docs: set[int] = set()
 
     def collect(self, sub_docnum: int) -> Any:
         if time.monotonic() > self.deadline:
             raise TimeLimit
+        self.docs.add(self.child.offset + sub_docnum)
         return self.child.collect(sub_docnum)
-
-    def computes_count(self) -> bool:  # as the collector it wraps: FilterCollector asks
-        return self.child.computes_count()
-
-
-def _with_deadline(collector: Collector) -> Collector:
-    """Insert a deadline under the innermost wrapper, where every matching document passes."""
-    holder = collector
-    while isinstance(holder, WrappingCollector) and isinstance(holder.child, WrappingCollector):
-        holder = holder.child
-    if not isinstance(holder, WrappingCollector):
-        return _Deadline(collector)
-    holder.child = _Deadline(holder.child)
-    return collector
-
-
-def _fold(searcher: Searcher, hits: list[WhooshHit]) -> list[tuple[WhooshHit, list[WhooshHit]]]:
-    sketches = searcher.reader().column_reader("sketch")
-    return fold(hits, lambda hit: sketches[hit.docnum])
 
 
 def _use_snippets(results: Results) -> Results:
     results.fragmenter, results.formatter = _FRAGMENTER, _FORMATTER
     return results
+
+
+def _allowed(searcher: Searcher, values: DocValues, request: SearchRequest) -> set[int] | None:
+    """The articles the request's filters let through, or None when it has none."""
+    query = _filter(searcher, request)
+    if query is None:
+        return None
+    return values.filtered(repr(query), lambda: searcher.docs_for_query(query))
 
 
 def _filter(searcher: Searcher, request: SearchRequest) -> q.Query | None:
@@ -253,26 +290,11 @@ def _sort_facet(request: SearchRequest) -> sorting.FacetType | None:
     return sorting.MultiFacet([sorting.FieldFacet("undated"), sorting.FieldFacet("timestamp", reverse=newest_first)])
 
 
-def _facets() -> dict[str, sorting.FacetType]:
-    return {name: sorting.FieldFacet(field, maptype=sorting.Count) for name, field in FACET_FIELDS.items()}
-
-
-def _facet_values(groups: dict[Any, int], name: str) -> list[FacetValue]:
-    counts: Counter[str] = Counter()
-    for key, count in groups.items():
-        # Tags are counted per set of tags (a column read, fast), then per tag here.
-        for value in _text(key).split(TAG_SEPARATOR) if name == "tags" else [_text(key)]:
-            counts[value] += count
-    values = [FacetValue(value, count) for value, count in counts.items() if value]
+def _facet_values(counts: Counter[str], name: str) -> list[FacetValue]:
+    values = [FacetValue(value, count) for value, count in counts.items()]
     if name in ("year", "month"):
         return sorted(values, key=lambda v: v.value)
     return sorted(values, key=lambda v: (-v.count, v.value))
-
-
-def _text(key: Any) -> str:
-    if key is None:
-        return ""
-    return key.decode("utf-8") if isinstance(key, bytes) else str(key)
 
 
 def _timeline(facets: dict[str, list[FacetValue]]) -> list[TimelineBar]:
