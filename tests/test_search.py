@@ -116,6 +116,35 @@ def test_filters_and_facets(reuters_index: SearchIndex) -> None:
     assert sum(bar.count for bar in result.timeline) == result.total
 
 
+@pytest.mark.parametrize("text", ["cocoa", "oil prices", "oil oil prices", "japan and the united states argue over semiconductor trade"])
+def test_word_queries_score_as_whoosh_scores_the_same_query(reuters_index: SearchIndex, text: str) -> None:
+    """Term-at-a-time ranking (wordrank.py) must give Whoosh's own scores for the relaxed query.
+
+    Compared with Whoosh scoring every match (limit=None): with a limit, its block skipping
+    misses some of the best articles ("oil prices" loses its top two on Reuters).
+    """
+    parsed = reuters_index.queries.parse(text)
+    assert parsed.words is not None
+    searcher = reuters_index.searcher()
+    expected = searcher.search(parsed.query, limit=None)[:20]
+    result = search(reuters_index, SearchRequest(text, page_size=20, fold=False))
+    assert result.total == len(searcher.search(parsed.query, limit=None)) > 20
+    assert [hit.score for hit in result.hits] == pytest.approx([round(hit.score, 4) for hit in expected], abs=1e-3)
+    assert {hit.id for hit in result.hits} == {hit["id"] for hit in expected}
+
+
+@pytest.mark.parametrize("text", ["cocoa", "cocoa*", "title:cocoa", '"cocoa prices"', "cocoa NOT brazil"])
+def test_filters_hold_for_counts_and_facets_of_every_kind_of_query(reuters_index: SearchIndex, text: str) -> None:
+    everything = search(reuters_index, SearchRequest(text, facets=True))
+    march = search(reuters_index, SearchRequest(text, months=("1987-03",), facets=True, page_size=50))
+    assert 0 < march.total < everything.total
+    assert march.total == next(v.count for v in everything.facets["month"] if v.value == "1987-03")
+    assert [(v.value, v.count) for v in march.facets["month"]] == [("1987-03", march.total)]
+    assert all(hit.date.strftime("%Y-%m") == "1987-03" for hit in march.hits)
+    nowhere = search(reuters_index, SearchRequest(text, sources=("no such source",), facets=True))
+    assert (nowhere.total, nowhere.hits, nowhere.facets["source"]) == (0, [], [])
+
+
 def test_pages(reuters_index: SearchIndex) -> None:
     first = ids(reuters_index, "cocoa", page_size=10)
     second = ids(reuters_index, "cocoa", page=2, page_size=10)
