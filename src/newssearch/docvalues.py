@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from whoosh.searching import Searcher
 
@@ -21,6 +22,8 @@ from .schema import SEARCH_FIELDS, TAG_SEPARATOR
 FACET_COLUMNS = {"source": "source_facet", "year": "year", "month": "month", "tags": "tagset"}
 """Facet name in results -> the column it counts."""
 FILTERS_KEPT = 16
+POSTINGS_KEPT = 4_000_000
+"""Decoded postings kept per index version (8 bytes each: 32 MB)."""
 VERSIONS_KEPT = 2
 """A server thread may still read the previous version for a moment after a reindex."""
 
@@ -33,24 +36,13 @@ class DocValues:
     sketches: list[bytes]
     lengths: dict[str, list[int]]  # search field -> words per document, for BM25
     newest: float = field(init=False)
-    _filters: OrderedDict[str, set[int]] = field(default_factory=OrderedDict, init=False)
+    filters: LRU[set[int]] = field(default_factory=lambda: LRU(FILTERS_KEPT), init=False)
+    """Documents each recent filter lets through: paging or refining within one source or period is common."""
+    postings: LRU[Any] = field(default_factory=lambda: LRU(POSTINGS_KEPT, size=lambda docs_weights: len(docs_weights[0])), init=False)
+    """Decoded postings of recent words (wordrank.py): Whoosh's decoding is most of a word's cost."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "newest", max(self.timestamps, default=0.0))
-
-    def filtered(self, key: str, docs: Callable[[], Iterable[int]]) -> set[int]:
-        """The documents a filter lets through, computed once per index version for the
-        last FILTERS_KEPT filters: paging or refining within one source or period is common."""
-        with _lock:
-            if key in self._filters:
-                self._filters.move_to_end(key)
-                return self._filters[key]
-        allowed = set(docs())
-        with _lock:
-            self._filters[key] = allowed
-            if len(self._filters) > FILTERS_KEPT:
-                self._filters.popitem(last=False)
-        return allowed
 
     def count_facets(self, docs: Iterable[int]) -> dict[str, Counter[str]]:
         """How many of ``docs`` have each value of each facet; an article counts once per tag."""
@@ -72,6 +64,32 @@ class DocValues:
         """A sort key for document numbers by date; undated articles last either way."""
         timestamps, undated, sign = self.timestamps, self.undated, -1 if newest_first else 1
         return lambda docnum: (undated[docnum], sign * timestamps[docnum], docnum)
+
+
+T = TypeVar("T")
+
+
+class LRU(Generic[T]):
+    """The most recently used values up to a total size (by default, a number of values)."""
+
+    def __init__(self, budget: int, size: Callable[[Any], int] = lambda value: 1) -> None:
+        self.budget, self.size, self.used = budget, size, 0
+        self._values: OrderedDict[Hashable, T] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = compute()  # outside the lock: threads needing other keys go on meanwhile
+        with self._lock:
+            if key not in self._values:
+                self._values[key] = value
+                self.used += self.size(value)
+            while self.used > self.budget and len(self._values) > 1:
+                self.used -= self.size(self._values.popitem(last=False)[1])
+        return value
 
 
 _cache: OrderedDict[tuple[object, ...], DocValues] = OrderedDict()

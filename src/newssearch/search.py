@@ -261,7 +261,7 @@ def _allowed(searcher: Searcher, values: DocValues, request: SearchRequest) -> s
     query = _filter(searcher, request)
     if query is None:
         return None
-    return values.filtered(repr(query), lambda: searcher.docs_for_query(query))
+    return values.filters.get(repr(query), lambda: set(searcher.docs_for_query(query)))
 
 
 def _filter(searcher: Searcher, request: SearchRequest) -> q.Query | None:
