@@ -65,7 +65,6 @@ class WordQuery:
 
     words: tuple[str, ...]  # as indexed: lower-cased, stemmed
     weights: tuple[float, ...]  # how many times each word was typed
-    near: q.Query | None  # the proximity bonus, for more than one word
 
 
 @dataclass(frozen=True)
@@ -119,7 +118,7 @@ class QueryBuilder:
         as_words = None
         texts = [t for t in map(_single_word, words) if t is not None]
         if texts and len(texts) == len(words) and not required and not negatives and (len(words) > 1 or len(positives) == 1):
-            as_words = WordQuery(tuple(texts), tuple(float(max(1, repeats[t])) for t in texts), near)
+            as_words = WordQuery(tuple(texts), tuple(float(max(1, repeats[t])) for t in texts))
         if len(words) < 2:
             return Parsed(parsed, as_words)
         weighted = [w.with_boost(w.boost * repeats[_single_word(w)]) if repeats[_single_word(w)] > 1 else w for w in words]

@@ -195,7 +195,7 @@ def _rank_words(
 ) -> tuple[Results, int]:
     """A query of plain words, scored term-at-a-time (wordrank.py): the top ``window`` and the count."""
     assert parsed.words is not None
-    scores = rank_words(searcher, parsed.words, values, allowed, deadline)
+    scores = rank_words(searcher, parsed.words, values, allowed, window, deadline)
     if request.sort != "relevance":
         order = values.date_order(newest_first=request.sort == "newest")
         top = [(None, docnum) for docnum in heapq.nsmallest(window, scores, key=order)]
