@@ -235,16 +235,17 @@ def stats_command(index_dir: str, as_json: bool) -> None:
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads (waitress).")
+@click.option("--workers", default=os.cpu_count() or 1, show_default="one per core", type=click.IntRange(1, 64), help="Server processes.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads per server process.")
 @click.option("--debug", is_flag=True, help="Use Flask's development server with the debugger and reloader.")
-def serve_command(index_dir: str, host: str, port: int, threads: int, debug: bool) -> None:
+def serve_command(index_dir: str, host: str, port: int, workers: int, threads: int, debug: bool) -> None:
     """Serve the search page, article pages and JSON API (read-only on the index).
 
     Example: newssearch serve --index index --port 8080
     """
     from .web import serve
 
-    serve(index_dir, host=host, port=port, threads=threads, debug=debug)
+    serve(index_dir, host=host, port=port, workers=workers, threads=threads, debug=debug)
 
 
 if __name__ == "__main__":

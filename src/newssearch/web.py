@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import nh3
-import waitress
+from gunicorn.app.base import BaseApplication
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, url_for
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
@@ -484,11 +484,31 @@ def create_app(index_dir: str | Path) -> Flask:
     return app
 
 
-def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 5000, threads: int = 8, debug: bool = False) -> None:
-    """Serve the app: waitress with ``threads`` worker threads, or Flask's debugger and reloader with ``debug``."""
+def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 5000, workers: int = 2, threads: int = 4, debug: bool = False) -> None:
+    """Serve the app: gunicorn with ``workers`` processes of ``threads`` threads, or Flask's debugger and reloader with ``debug``.
+
+    A search is CPU-bound Python: the threads of one process take turns under the GIL,
+    so it takes a process per core to use every core.
+    """
     app = create_app(index_dir)
     if debug:
         app.run(host=host, port=port, debug=True)
         return
     print(f"Serving the index in {index_dir} at http://{host}:{port}/ (Ctrl-C to stop)", file=sys.stderr)
-    waitress.serve(app, host=host, port=port, threads=threads)
+    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    _Gunicorn(app, bind=address, workers=workers, threads=threads, worker_class="gthread", loglevel="warning").run()
+
+
+class _Gunicorn(BaseApplication):
+    """Gunicorn started from Python with this app and these settings, not from its command line."""
+
+    def __init__(self, app: Flask, **settings: Any) -> None:
+        self.app, self.settings = app, settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in self.settings.items():
+            self.cfg.set(name, value)
+
+    def load(self) -> Flask:
+        return self.app
