@@ -57,11 +57,11 @@ def _wait_until_serving(port: int, process: subprocess.Popen[bytes], path: str) 
 
 
 @contextmanager
-def server(index_dir: Path, threads: int = 8) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    """``newssearch serve`` on a free loopback port, ready to answer; stopped afterwards."""
+def server(index_dir: Path) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """``newssearch serve`` with its default processes and threads on a free loopback port,
+    ready to answer; stopped afterwards."""
     port = free_port()
-    command = [sys.executable, "-m", "newssearch.cli", "serve", "--index", str(index_dir),
-               "--host", HOST, "--port", str(port), "--threads", str(threads)]  # fmt: skip
+    command = [sys.executable, "-m", "newssearch.cli", "serve", "--index", str(index_dir), "--host", HOST, "--port", str(port)]
     with tempfile.TemporaryFile() as log, subprocess.Popen(command, stdout=log, stderr=log, env=python_env()) as process:
         try:
             _wait_until_serving(port, process, "/api/search?q=warmup")
