@@ -114,3 +114,37 @@ def test_reindex_of_a_missing_archive_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["reindex", "--archive", str(tmp_path / "none"), "--index", str(tmp_path / "i")])
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: archive folder {tmp_path / 'none'} does not exist")
+
+
+def test_serve_answers_from_several_processes_and_stops_on_sigterm(demo: dict[str, str]) -> None:
+    """`newssearch serve` as a user starts it: two worker processes answer; SIGTERM stops them all."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "newssearch.cli", "serve", "--port", str(port), "--workers", "2", "--threads", "2"]
+    server = subprocess.Popen(command, env={**os.environ, **demo}, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}/api/search?q=START+treaty"
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(url, timeout=10) as response:
+                    answer = json.load(response)
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert answer["hits"][0]["title"].startswith("Blinken and Lavrov meet in India")
+        workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+        assert len(workers) == 2
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+    assert "Traceback" not in server.stderr.read()
+    assert all(not Path(f"/proc/{pid}").exists() for pid in workers)
