@@ -113,16 +113,21 @@ def doc_values(searcher: Searcher) -> DocValues:
 def _load(searcher: Searcher) -> DocValues:
     reader = searcher.reader()
 
-    def column(name: str) -> list:
-        return list(reader.column_reader(name))
+    def column(name: str, default: Any) -> list[Any]:
+        """A column's values for every document, segment by segment: a segment where no
+        document has a value (no dated article: no year) has no column file at all."""
+        values: list[Any] = []
+        for leaf, _ in reader.leaf_readers():
+            values.extend(leaf.column_reader(name) if leaf.has_column(name) else [default] * leaf.doc_count_all())
+        return values
 
-    facets = {name: column(field) for name, field in FACET_COLUMNS.items()}
-    facets["tags"] = [tagset.decode("utf-8") for tagset in facets["tags"]]
+    facets = {name: column(field, "") for name, field in FACET_COLUMNS.items()}
+    facets["tags"] = [tagset.decode("utf-8") if tagset else "" for tagset in facets["tags"]]
     documents = range(reader.doc_count_all())
     return DocValues(
         facets=facets,
-        timestamps=column("timestamp"),
-        undated=column("undated"),
-        sketches=column("sketch"),
+        timestamps=column("timestamp", 0.0),
+        undated=column("undated", 1),
+        sketches=column("sketch", b""),
         lengths={field: [reader.doc_field_length(d, field) for d in documents] for field in SEARCH_FIELDS},
     )
