@@ -4,7 +4,8 @@ Whoosh reads a column's offsets again each time a column reader is opened: about
 25 ms per search on Reuters for the facet and sketch columns. Read once into plain
 lists indexed by document number, facet counts and date sorts over thousands of
 matches take a few milliseconds, and term-at-a-time scoring (wordrank.py) finds
-field lengths without a method call per posting.
+field lengths without a method call per posting. Each column is read on first use,
+so a one-off ``newssearch query`` reads only what its search needs.
 """
 
 from __future__ import annotations
@@ -12,59 +13,22 @@ from __future__ import annotations
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
 
 from .schema import SEARCH_FIELDS, TAG_SEPARATOR
 
 FACET_COLUMNS = {"source": "source_facet", "year": "year", "month": "month", "tags": "tagset"}
 """Facet name in results -> the column it counts."""
 FILTERS_KEPT = 16
-POSTINGS_KEPT = 4_000_000
-"""Decoded postings kept per index version (8 bytes each: 32 MB)."""
+POSTINGS_KEPT = 8_000_000
+"""Decoded postings kept per index version (8 bytes each: 64 MB)."""
 VERSIONS_KEPT = 2
 """A server thread may still read the previous version for a moment after a reindex."""
-
-
-@dataclass(frozen=True)
-class DocValues:
-    facets: dict[str, list[str]]  # facet name -> value per document ("" when it has none)
-    timestamps: list[float]
-    undated: list[int]
-    sketches: list[bytes]
-    lengths: dict[str, list[int]]  # search field -> words per document, for BM25
-    newest: float = field(init=False)
-    filters: LRU[set[int]] = field(default_factory=lambda: LRU(FILTERS_KEPT), init=False)
-    """Documents each recent filter lets through: paging or refining within one source or period is common."""
-    postings: LRU[Any] = field(default_factory=lambda: LRU(POSTINGS_KEPT, size=lambda docs_weights: len(docs_weights[0])), init=False)
-    """Decoded postings of recent words (wordrank.py): Whoosh's decoding is most of a word's cost."""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "newest", max(self.timestamps, default=0.0))
-
-    def count_facets(self, docs: Iterable[int]) -> dict[str, Counter[str]]:
-        """How many of ``docs`` have each value of each facet; an article counts once per tag."""
-        docs = list(docs)
-        counts = {}
-        for name, column in self.facets.items():
-            values = Counter(map(column.__getitem__, docs))
-            if name == "tags":  # counted per set of tags, then split: one split per distinct set
-                tags: Counter[str] = Counter()
-                for tagset, count in values.items():
-                    for tag in tagset.split(TAG_SEPARATOR):
-                        tags[tag] += count
-                values = tags
-            values.pop("", None)
-            counts[name] = values
-        return counts
-
-    def date_order(self, newest_first: bool) -> Callable[[int], tuple[int, float, int]]:
-        """A sort key for document numbers by date; undated articles last either way."""
-        timestamps, undated, sign = self.timestamps, self.undated, -1 if newest_first else 1
-        return lambda docnum: (undated[docnum], sign * timestamps[docnum], docnum)
-
 
 T = TypeVar("T")
 
@@ -92,42 +56,110 @@ class LRU(Generic[T]):
         return value
 
 
-_cache: OrderedDict[tuple[object, ...], DocValues] = OrderedDict()
+class _Version:
+    """What is kept of one index version, shared by every thread that reads it."""
+
+    def __init__(self) -> None:
+        self.columns: LRU[Any] = LRU(budget=1 << 30)  # a handful of columns: never evicted
+        self.filters: LRU[set[int]] = LRU(FILTERS_KEPT)
+        self.postings: LRU[Any] = LRU(POSTINGS_KEPT, size=lambda docs_weights: len(docs_weights[0]))
+
+
+class DocValues:
+    """One index version's values, each read on first use through the caller's own reader
+    (a reader belongs to one thread's searcher and is closed with it)."""
+
+    def __init__(self, version: _Version, reader: IndexReader) -> None:
+        self._version, self._reader = version, reader
+        self.filters = version.filters
+        """Documents each recent filter lets through: paging or refining within one source or period is common."""
+        self.postings = version.postings
+        """Decoded postings of recent words (wordrank.py): Whoosh's decoding is most of a word's cost."""
+
+    @property
+    def facets(self) -> dict[str, list[str]]:
+        """Facet name -> its value for each document ("" when it has none)."""
+
+        def load() -> dict[str, list[str]]:
+            facets = {name: self._column(field, "") for name, field in FACET_COLUMNS.items()}
+            facets["tags"] = [tagset.decode("utf-8") if tagset else "" for tagset in facets["tags"]]
+            return facets
+
+        return self._version.columns.get("facets", load)
+
+    @property
+    def timestamps(self) -> list[float]:
+        return self._version.columns.get("timestamp", lambda: self._column("timestamp", 0.0))
+
+    @property
+    def undated(self) -> list[int]:
+        return self._version.columns.get("undated", lambda: self._column("undated", 1))
+
+    @property
+    def newest(self) -> float:
+        return self._version.columns.get("newest", lambda: max(self.timestamps, default=0.0))
+
+    @property
+    def sketches(self) -> list[bytes]:
+        return self._version.columns.get("sketch", lambda: self._column("sketch", b""))
+
+    def lengths(self, field: str) -> list[int]:
+        """Words in ``field`` of each document, as BM25 sees them."""
+        return self._version.columns.get(("length", field), lambda: self._lengths(field))
+
+    def count_facets(self, docs: Iterable[int]) -> dict[str, Counter[str]]:
+        """How many of ``docs`` have each value of each facet; an article counts once per tag."""
+        docs = list(docs)
+        counts = {}
+        for name, column in self.facets.items():
+            values = Counter(map(column.__getitem__, docs))
+            if name == "tags":  # counted per set of tags, then split: one split per distinct set
+                tags: Counter[str] = Counter()
+                for tagset, count in values.items():
+                    for tag in tagset.split(TAG_SEPARATOR):
+                        tags[tag] += count
+                values = tags
+            values.pop("", None)
+            counts[name] = values
+        return counts
+
+    def date_order(self, newest_first: bool) -> Callable[[int], tuple[int, float, int]]:
+        """A sort key for document numbers by date; undated articles last either way."""
+        timestamps, undated, sign = self.timestamps, self.undated, -1 if newest_first else 1
+        return lambda docnum: (undated[docnum], sign * timestamps[docnum], docnum)
+
+    def _column(self, name: str, default: Any) -> list[Any]:
+        """A column's values for every document, segment by segment: a segment where no
+        document has a value (no dated article: no year) has no column file at all."""
+        values: list[Any] = []
+        for leaf, _ in self._reader.leaf_readers():
+            values.extend(leaf.column_reader(name) if leaf.has_column(name) else [default] * leaf.doc_count_all())
+        return values
+
+    def _lengths(self, field: str) -> list[int]:
+        """Whoosh keeps a field's lengths as one byte per document (a lossy log scale) in a
+        column of its W3 codec: read whole and decoded, not with a call per document."""
+        decoded = [byte_to_length(b) for b in range(256)]
+        lengths: list[int] = []
+        for leaf, _ in self._reader.leaf_readers():
+            column = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+            lengths.extend(decoded[b] for b in column) if column is not None else lengths.extend([0] * leaf.doc_count_all())
+        return lengths
+
+
+_versions: OrderedDict[tuple[object, ...], _Version] = OrderedDict()
 _lock = threading.Lock()
 
 
 def doc_values(searcher: Searcher) -> DocValues:
-    """The values of the index version this searcher reads, loaded on first use."""
+    """The values of the index version this searcher reads."""
     reader = searcher.reader()
     # A segment's values never change; its deletions do, and change its live count.
     key = tuple((leaf.segment().segment_id(), leaf.doc_count()) for leaf, _ in reader.leaf_readers())
     with _lock:
-        values = _cache.get(key)
-        if values is None:
-            values = _cache[key] = _load(searcher)
-            if len(_cache) > VERSIONS_KEPT:
-                _cache.popitem(last=False)
-    return values
-
-
-def _load(searcher: Searcher) -> DocValues:
-    reader = searcher.reader()
-
-    def column(name: str, default: Any) -> list[Any]:
-        """A column's values for every document, segment by segment: a segment where no
-        document has a value (no dated article: no year) has no column file at all."""
-        values: list[Any] = []
-        for leaf, _ in reader.leaf_readers():
-            values.extend(leaf.column_reader(name) if leaf.has_column(name) else [default] * leaf.doc_count_all())
-        return values
-
-    facets = {name: column(field, "") for name, field in FACET_COLUMNS.items()}
-    facets["tags"] = [tagset.decode("utf-8") if tagset else "" for tagset in facets["tags"]]
-    documents = range(reader.doc_count_all())
-    return DocValues(
-        facets=facets,
-        timestamps=column("timestamp", 0.0),
-        undated=column("undated", 1),
-        sketches=column("sketch", b""),
-        lengths={field: [reader.doc_field_length(d, field) for d in documents] for field in SEARCH_FIELDS},
-    )
+        version = _versions.get(key)
+        if version is None:
+            version = _versions[key] = _Version()
+            if len(_versions) > VERSIONS_KEPT:
+                _versions.popitem(last=False)
+    return DocValues(version, reader)

@@ -125,7 +125,7 @@ def _term_scores(searcher: Searcher, field: str, word: str, values: DocValues, d
     docnums, weights = values.postings.get((field, word), lambda: _postings(searcher, field, word))
     if not docnums:
         return {}
-    lengths = values.lengths[field]
+    lengths = values.lengths(field)
     scorer = searcher.weighting.scorer(searcher, field, word)
     # whoosh.scoring.bm25(idf, tf, length, avgfl, B, K1), unrolled: it runs once per posting.
     idf_k1, k1_short, k1_long = scorer.idf * (scorer.K1 + 1), scorer.K1 * (1 - scorer.B), scorer.K1 * scorer.B / scorer.avgfl

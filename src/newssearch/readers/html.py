@@ -9,8 +9,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 
-import trafilatura
-
 from ..article import Article
 from ..errors import ReadError
 from .dates import parse_date
@@ -23,6 +21,8 @@ _DATE_PARAMS = {"extensive_search": False, "original_date": True}
 
 
 def read(text: str, path: str) -> Iterator[Output]:
+    import trafilatura  # here, not at the top: it takes 0.1 s to import, which every `newssearch query` paid
+
     with warnings.catch_warnings():  # trafilatura's internal lxml FutureWarnings are not ours
         warnings.simplefilter("ignore")
         document = trafilatura.bare_extraction(
