@@ -20,7 +20,7 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from .schema import SEARCH_FIELDS, TAG_SEPARATOR
+from .schema import TAG_SEPARATOR
 
 FACET_COLUMNS = {"source": "source_facet", "year": "year", "month": "month", "tags": "tagset"}
 """Facet name in results -> the column it counts."""

@@ -39,6 +39,8 @@ TITLE_BOOST = 1.5
 """Headline matches weigh more than body matches (1.5 measured best of 1, 1.5, 2 on CISI)."""
 TAG_SEPARATOR = "\x1f"
 SEARCH_FIELDS = ("title", "body")
+TOKEN_PATTERN = re.compile(r"\w+(?:[-.]\w+)*")
+"""A word: letters and digits, hyphenated or dotted parts kept together (co-operation, U.S., 3.5)."""
 
 
 class HyphenFilter(Filter):
@@ -105,7 +107,7 @@ def day_range(since: date | None, until: date | None) -> q.Query:
 
 
 def text_analyzer(stem: bool = True) -> Analyzer:
-    analyzer = RegexTokenizer(r"\w+(?:[-.]\w+)*") | HyphenFilter() | LowercaseFilter() | CharsetFilter(accent_map)
+    analyzer = RegexTokenizer(TOKEN_PATTERN) | HyphenFilter() | LowercaseFilter() | CharsetFilter(accent_map)
     return analyzer | StopFilter() | StemFilter(cachesize=100_000) if stem else analyzer
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import heapq
-import html
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
@@ -13,7 +12,6 @@ from typing import Any
 from whoosh import query as q
 from whoosh import sorting
 from whoosh.collectors import Collector, FilterCollector, SortingCollector, TimeLimit, TopCollector, WrappingCollector
-from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.searching import Hit as WhooshHit, Results, Searcher
 
 from .article import Article
@@ -23,6 +21,7 @@ from .errors import ArticleNotFound, QueryError
 from .query import Parsed
 from .ranking import RecencyWeighting
 from .schema import day_range
+from .snippets import query_words, snippet
 from .spelling import suggest
 from .store import SearchIndex
 from .wordrank import rank_words
@@ -33,7 +32,6 @@ TIME_LIMIT_SECONDS = 5.0
 """A pathological query is cut off after this long instead of tying up a server thread."""
 FOLD_WINDOW = 3
 """Hits fetched per hit shown when folding near-duplicates, so a page stays full."""
-SNIPPET_CHARS = 300
 TIMELINE_MAX_MONTHS = 36
 """Longer spans are drawn per year."""
 
@@ -136,17 +134,6 @@ class SearchResult:
         return data
 
 
-class _MarkFormatter(HtmlFormatter):
-    """Whoosh's HTML formatter (which escapes the text) with plain <mark> around matches."""
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return f"<mark>{self._text(token.text if replace else text[token.startchar : token.endchar])}</mark>"
-
-
-_FORMATTER = _MarkFormatter(between=" … ")
-_FRAGMENTER = ContextFragmenter(maxchars=SNIPPET_CHARS // 2, surround=60, charlimit=None)  # None: long articles too
-
-
 def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
     """Run a search: ranked (or date-sorted) hits for one page, with snippets and, if asked, facets."""
     started = time.perf_counter()
@@ -164,13 +151,13 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
             results, total = _whoosh_search(searcher, values, parsed.query, request, allowed, window, deadline)
     except TimeLimit:
         raise QueryError(f"the search took over {TIME_LIMIT_SECONDS:g} s and was stopped: make the query more specific") from None
-    _use_snippets(results)
     scored = request.sort == "relevance" and bool(request.q.strip())
+    words = query_words(results.q, searcher.reader())
     top = results[:window]
     groups = fold(top, lambda hit: values.sketches[hit.docnum]) if request.fold else [(hit, []) for hit in top]
     first = (request.page - 1) * request.page_size
     hits = [
-        replace(_hit(lead, scored), similar=[_hit(hit, scored, snippet="") for hit in similar])
+        replace(_hit(lead, scored, words), similar=[_hit(hit, scored) for hit in similar])
         for lead, similar in groups[first : first + request.page_size]
     ]
     facets = None
@@ -251,11 +238,6 @@ class _Matches(WrappingCollector):
         return self.child.collect(sub_docnum)
 
 
-def _use_snippets(results: Results) -> Results:
-    results.fragmenter, results.formatter = _FRAGMENTER, _FORMATTER
-    return results
-
-
 def _allowed(searcher: Searcher, values: DocValues, request: SearchRequest) -> set[int] | None:
     """The articles the request's filters let through, or None when it has none."""
     query = _filter(searcher, request)
@@ -311,10 +293,9 @@ def _timeline(facets: dict[str, list[FacetValue]]) -> list[TimelineBar]:
     return [TimelineBar(p, counts.get(p, 0)) for p in periods]
 
 
-def _hit(hit: WhooshHit, scored: bool, snippet: str | None = None) -> Hit:
+def _hit(hit: WhooshHit, scored: bool, words: frozenset[str] | None = None) -> Hit:
+    """A hit as shown; with a snippet of its body marking ``words``, unless None (folded copies show none)."""
     stored = hit.fields()
-    if snippet is None:
-        snippet = " ".join((hit.highlights("body", top=2) or _lead(stored["body"])).split())
     return Hit(
         id=stored["id"],
         title=stored["title"],
@@ -324,17 +305,12 @@ def _hit(hit: WhooshHit, scored: bool, snippet: str | None = None) -> Hit:
         url=stored.get("url", ""),
         path=stored.get("path", ""),
         score=round(hit.score, 4) if scored and hit.score is not None else None,
-        snippet=snippet,
+        snippet=snippet(stored.get("body", ""), words) if words is not None else "",
     )
 
 
 def _tags(stored: dict[str, Any]) -> tuple[str, ...]:
     return tuple(t for t in stored.get("tags", "").split(",") if t)
-
-
-def _lead(body: str) -> str:
-    """The opening of an article, escaped, for hits whose body has no matched word."""
-    return html.escape(body[:SNIPPET_CHARS].rsplit(" ", 1)[0] + (" …" if len(body) > SNIPPET_CHARS else ""), quote=False)
 
 
 def get_article(index: SearchIndex, article_id: str) -> Article:
@@ -366,5 +342,6 @@ def related(index: SearchIndex, article_id: str, limit: int = 5) -> list[Hit]:
     docnum = searcher.document_number(id=article_id)
     if docnum is None:
         raise ArticleNotFound(article_id)
-    results = _use_snippets(searcher.more_like(docnum, "body", top=limit, numterms=12))
-    return [_hit(hit, scored=True) for hit in results]
+    results = searcher.more_like(docnum, "body", top=limit, numterms=12)
+    words = query_words(results.q, searcher.reader())
+    return [_hit(hit, scored=True, words=words) for hit in results]

@@ -31,11 +31,10 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, render_templ
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
-from whoosh.highlight import HtmlFormatter, WholeFragmenter, highlight
 
 from .article import Article
 from .errors import ArticleNotFound, IndexNotFound, IndexOutdated, QueryError
-from .schema import SEARCH_FIELDS, text_analyzer
+from .snippets import marked, query_words
 from .search import SORTS, FacetValue, SearchRequest, SearchResult, TimelineBar, get_article, related, search
 from .store import SearchIndex
 
@@ -66,8 +65,6 @@ OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
 _YEAR = re.compile(r"\d{4}")
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_ANALYZER = text_analyzer()  # the analyzer of the text fields, to find the query's words in an article
-_MARK = HtmlFormatter(tagname="mark", between="")  # escapes the text; nh3 then drops its class attributes
 
 web = Blueprint("web", __name__)
 
@@ -281,8 +278,8 @@ def period(value: str) -> str:
 
 def article_html(index: SearchIndex, body: str, q: str) -> Markup:
     """The body as <p> paragraphs with the words of ``q`` in <mark>: escaped first, marked, then sanitised."""
-    marked = _highlighted(index, body, q) or str(escape(body))
-    return clean_html("".join(f"<p>{paragraph}</p>" for paragraph in marked.split("\n\n")))
+    text = _highlighted(index, body, q) or str(escape(body))
+    return clean_html("".join(f"<p>{paragraph}</p>" for paragraph in text.split("\n\n")))
 
 
 def _highlighted(index: SearchIndex, text: str, q: str) -> str:
@@ -293,12 +290,7 @@ def _highlighted(index: SearchIndex, text: str, q: str) -> str:
         parsed = index.queries.build(q)
     except QueryError:
         return ""
-    reader = index.searcher().reader()
-    # Leaf by leaf: Query.existing_terms on the whole tree skips every field after the first (a Whoosh bug).
-    terms = {term for leaf in parsed.leaves() for term in leaf.existing_terms(reader, expand=True)}
-    words = {term.decode("utf-8") for field, term in terms if field in SEARCH_FIELDS}
-    # mode="index" splits hyphenated words as the index did, so "scale" marks "full-scale".
-    return highlight(text, words, _ANALYZER, WholeFragmenter(charlimit=None), _MARK, top=1, mode="index") if words else ""
+    return marked(text, query_words(parsed, index.searcher().reader()))
 
 
 def article_dict(article: Article) -> dict[str, Any]:
