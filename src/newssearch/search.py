@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -81,7 +81,8 @@ class Hit:
     similar: list[Hit] = field(default_factory=list)  # near-duplicates folded into this hit
 
     def to_dict(self) -> dict[str, Any]:
-        data = {**asdict(self), "date": self.date.isoformat() if self.date else None}
+        data = {f.name: getattr(self, f.name) for f in fields(self)}  # shallow: asdict deep-copies, a cost per hit
+        data["date"] = self.date.isoformat() if self.date else None
         data["similar"] = [hit.to_dict() for hit in self.similar]
         return data
 
@@ -128,9 +129,9 @@ class SearchResult:
             "suggestion": self.suggestion,
         }
         if self.facets is not None:
-            data["facets"] = {name: [asdict(v) for v in values] for name, values in self.facets.items()}
+            data["facets"] = {name: [{"value": v.value, "count": v.count} for v in values] for name, values in self.facets.items()}
         if self.timeline is not None:
-            data["timeline"] = [asdict(bar) for bar in self.timeline]
+            data["timeline"] = [{"period": bar.period, "count": bar.count} for bar in self.timeline]
         return data
 
 
