@@ -34,7 +34,7 @@ def rank_words(
 
     The scores of the best ``top`` are exact; below them the proximity bonus may be
     left out (see _add_proximity). Raises Whoosh's TimeLimit when the postings are not
-    read by ``deadline`` (time.monotonic()).
+    read by ``deadline`` (time.thread_time()).
     """
     per_field = {field: [_term_scores(searcher, field, word, values, deadline) for word in words.words] for field in SEARCH_FIELDS}
     per_word = [_summed([per_field[field][i] for field in SEARCH_FIELDS]) for i in range(len(words.words))]
@@ -120,7 +120,7 @@ def _summed(parts: list[dict[int, float]]) -> dict[int, float]:
 
 def _term_scores(searcher: Searcher, field: str, word: str, values: DocValues, deadline: float) -> dict[int, float]:
     """BM25F of one word in one field, in every article that has it there."""
-    if time.monotonic() > deadline:
+    if time.thread_time() > deadline:
         raise TimeLimit
     docnums, weights = values.postings.get((field, word), lambda: _postings(searcher, field, word))
     if not docnums:
