@@ -15,6 +15,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Generic, TypeVar
 
+import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
@@ -56,13 +57,22 @@ class LRU(Generic[T]):
         return value
 
 
+class Allowed:
+    """The documents a filter lets through, as a set (for Whoosh's collectors) and a mask."""
+
+    def __init__(self, docs: Iterable[int], size: int) -> None:
+        self.docs = set(docs)
+        self.mask = np.zeros(size, dtype=bool)
+        self.mask[list(self.docs)] = True
+
+
 class _Version:
     """What is kept of one index version, shared by every thread that reads it."""
 
     def __init__(self) -> None:
         self.columns: LRU[Any] = LRU(budget=1 << 30)  # a handful of columns: never evicted
-        self.filters: LRU[set[int]] = LRU(FILTERS_KEPT)
-        self.postings: LRU[Any] = LRU(POSTINGS_KEPT, size=lambda docs_weights: len(docs_weights[0]))
+        self.filters: LRU[Allowed] = LRU(FILTERS_KEPT)
+        self.postings: LRU[tuple[np.ndarray, np.ndarray]] = LRU(POSTINGS_KEPT, size=lambda docs_weights: len(docs_weights[0]))
 
 
 class DocValues:
@@ -77,56 +87,63 @@ class DocValues:
         """Decoded postings of recent words (wordrank.py): Whoosh's decoding is most of a word's cost."""
 
     @property
-    def facets(self) -> dict[str, list[str]]:
-        """Facet name -> its value for each document ("" when it has none)."""
+    def size(self) -> int:
+        """Document numbers run from 0 to size - 1 (deleted documents included)."""
+        return self._reader.doc_count_all()
 
-        def load() -> dict[str, list[str]]:
-            facets = {name: self._column(field, "") for name, field in FACET_COLUMNS.items()}
-            facets["tags"] = [tagset.decode("utf-8") if tagset else "" for tagset in facets["tags"]]
+    @property
+    def facets(self) -> dict[str, tuple[np.ndarray, list[str]]]:
+        """Facet name -> (the code of each document's value, the value of each code; "" for none)."""
+
+        def load() -> dict[str, tuple[np.ndarray, list[str]]]:
+            facets = {}
+            for name, field in FACET_COLUMNS.items():
+                coded: dict[Any, int] = {}
+                codes = np.fromiter((coded.setdefault(v, len(coded)) for v in self._column(field, "")), dtype=np.int32)
+                labels = [v.decode("utf-8") if isinstance(v, bytes) else v for v in coded]
+                facets[name] = codes, labels
             return facets
 
         return self._version.columns.get("facets", load)
 
     @property
-    def timestamps(self) -> list[float]:
-        return self._version.columns.get("timestamp", lambda: self._column("timestamp", 0.0))
+    def timestamps(self) -> np.ndarray:
+        return self._version.columns.get("timestamp", lambda: np.array(self._column("timestamp", 0.0), dtype=np.float64))
 
     @property
-    def undated(self) -> list[int]:
-        return self._version.columns.get("undated", lambda: self._column("undated", 1))
+    def undated(self) -> np.ndarray:
+        return self._version.columns.get("undated", lambda: np.array(self._column("undated", 1), dtype=np.int8))
 
     @property
     def newest(self) -> float:
-        return self._version.columns.get("newest", lambda: max(self.timestamps, default=0.0))
+        return self._version.columns.get("newest", lambda: float(self.timestamps.max(initial=0.0)))
 
     @property
     def sketches(self) -> list[bytes]:
         return self._version.columns.get("sketch", lambda: self._column("sketch", b""))
 
-    def lengths(self, field: str) -> list[int]:
+    def lengths(self, field: str) -> np.ndarray:
         """Words in ``field`` of each document, as BM25 sees them."""
         return self._version.columns.get(("length", field), lambda: self._lengths(field))
 
-    def count_facets(self, docs: Iterable[int]) -> dict[str, Counter[str]]:
+    def count_facets(self, docs: np.ndarray) -> dict[str, Counter[str]]:
         """How many of ``docs`` have each value of each facet; an article counts once per tag."""
-        docs = list(docs)
         counts = {}
-        for name, column in self.facets.items():
-            values = Counter(map(column.__getitem__, docs))
-            if name == "tags":  # counted per set of tags, then split: one split per distinct set
-                tags: Counter[str] = Counter()
-                for tagset, count in values.items():
-                    for tag in tagset.split(TAG_SEPARATOR):
-                        tags[tag] += count
-                values = tags
+        for name, (codes, labels) in self.facets.items():
+            per_code = np.bincount(codes[docs], minlength=len(labels))
+            values: Counter[str] = Counter()
+            for code in np.flatnonzero(per_code):
+                # Tags are counted per set of tags, then split: one split per distinct set.
+                for value in labels[code].split(TAG_SEPARATOR) if name == "tags" else [labels[code]]:
+                    values[value] += int(per_code[code])
             values.pop("", None)
             counts[name] = values
         return counts
 
-    def date_order(self, newest_first: bool) -> Callable[[int], tuple[int, float, int]]:
-        """A sort key for document numbers by date; undated articles last either way."""
-        timestamps, undated, sign = self.timestamps, self.undated, -1 if newest_first else 1
-        return lambda docnum: (undated[docnum], sign * timestamps[docnum], docnum)
+    def by_date(self, docs: np.ndarray, newest_first: bool) -> np.ndarray:
+        """``docs`` in date order; undated articles last either way, ties by document number."""
+        timestamps = self.timestamps[docs]
+        return docs[np.lexsort((docs, -timestamps if newest_first else timestamps, self.undated[docs]))]
 
     def _column(self, name: str, default: Any) -> list[Any]:
         """A column's values for every document, segment by segment: a segment where no
@@ -136,15 +153,15 @@ class DocValues:
             values.extend(leaf.column_reader(name) if leaf.has_column(name) else [default] * leaf.doc_count_all())
         return values
 
-    def _lengths(self, field: str) -> list[int]:
+    def _lengths(self, field: str) -> np.ndarray:
         """Whoosh keeps a field's lengths as one byte per document (a lossy log scale) in a
         column of its W3 codec: read whole and decoded, not with a call per document."""
-        decoded = [byte_to_length(b) for b in range(256)]
-        lengths: list[int] = []
+        decoded = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+        parts = []
         for leaf, _ in self._reader.leaf_readers():
             column = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
-            lengths.extend(decoded[b] for b in column) if column is not None else lengths.extend([0] * leaf.doc_count_all())
-        return lengths
+            parts.append(np.fromiter(column, dtype=np.uint8) if column is not None else np.zeros(leaf.doc_count_all(), dtype=np.uint8))
+        return decoded[np.concatenate(parts)] if parts else np.zeros(0)
 
 
 _versions: OrderedDict[tuple[object, ...], _Version] = OrderedDict()

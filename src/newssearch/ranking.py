@@ -13,8 +13,9 @@ the floor of the factor.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from math import log
+
+import numpy as np
 
 from whoosh import scoring
 from whoosh.searching import Searcher
@@ -39,15 +40,16 @@ class RecencyWeighting(NewsWeighting):
 
     use_final = True
 
-    def __init__(self, timestamps: Sequence[float], newest: float) -> None:
+    def __init__(self, timestamps: np.ndarray, newest: float) -> None:
         super().__init__()
         self._timestamps = timestamps
         self._newest = newest
 
     def final(self, searcher: Searcher, docnum: int, score: float) -> float:
-        return score * self.freshness(docnum)
+        return score * float(self.freshness(docnum))
 
-    def freshness(self, docnum: int) -> float:
-        """From 1 for the newest article down to FLOOR; undated articles (timestamp 0) get FLOOR."""
-        age_days = max(0.0, (self._newest - self._timestamps[docnum]) / _DAY)
+    def freshness(self, docnums: int | np.ndarray) -> float | np.ndarray:
+        """From 1 for the newest article down to FLOOR; undated articles (timestamp 0) get FLOOR.
+        For one document number or an array of them."""
+        age_days = np.maximum(0.0, (self._newest - self._timestamps[docnums]) / _DAY)
         return FLOOR + (1 - FLOOR) * 0.5 ** (age_days / HALF_LIFE_DAYS)

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import heapq
 import time
 from collections import Counter
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 from whoosh import query as q
 from whoosh import sorting
 from whoosh.collectors import Collector, FilterCollector, SortingCollector, TimeLimit, TopCollector, WrappingCollector
 from whoosh.searching import Hit as WhooshHit, Results, Searcher
 
 from .article import Article
-from .docvalues import FACET_COLUMNS, DocValues, doc_values
+from .docvalues import FACET_COLUMNS, Allowed, DocValues, doc_values
 from .duplicates import fold
 from .errors import ArticleNotFound, QueryError
 from .query import Parsed
@@ -149,9 +149,9 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
     deadline = time.thread_time() + TIME_LIMIT_SECONDS
     try:
         if parsed.words is not None:
-            results, total = _rank_words(searcher, values, parsed, request, allowed, window, deadline)
+            results, matched = _rank_words(searcher, values, parsed, request, allowed, window, deadline)
         else:
-            results, total = _whoosh_search(searcher, values, parsed.query, request, allowed, window, deadline)
+            results, matched = _whoosh_search(searcher, values, parsed.query, request, allowed, window, deadline)
     except TimeLimit:
         raise QueryError(f"the search took over {TIME_LIMIT_SECONDS:g} s and was stopped: make the query more specific") from None
     scored = request.sort == "relevance" and bool(request.q.strip())
@@ -165,11 +165,11 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
     ]
     facets = None
     if request.facets:
-        counts = values.count_facets(results.docs())
+        counts = values.count_facets(matched)
         facets = {name: _facet_values(counts[name], name) for name in FACET_COLUMNS}
     return SearchResult(
         query=request.q,
-        total=total,
+        total=len(matched),
         page=request.page,
         page_size=request.page_size,
         hits=hits,
@@ -181,29 +181,28 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
 
 
 def _rank_words(
-    searcher: Searcher, values: DocValues, parsed: Parsed, request: SearchRequest, allowed: set[int] | None, window: int, deadline: float
-) -> tuple[Results, int]:
-    """A query of plain words, scored term-at-a-time (wordrank.py): the top ``window`` and the count."""
+    searcher: Searcher, values: DocValues, parsed: Parsed, request: SearchRequest, allowed: Allowed | None, window: int, deadline: float
+) -> tuple[Results, np.ndarray]:
+    """A query of plain words, scored term-at-a-time (wordrank.py): the top ``window``, and every match."""
     assert parsed.words is not None
-    scores = rank_words(searcher, parsed.words, values, allowed, window, deadline)
+    docnums, scores = rank_words(searcher, parsed.words, values, allowed.mask if allowed else None, window, deadline)
     if request.sort != "relevance":
-        order = values.date_order(newest_first=request.sort == "newest")
-        top = [(None, docnum) for docnum in heapq.nsmallest(window, scores, key=order)]
+        top = [(None, docnum) for docnum in values.by_date(docnums, newest_first=request.sort == "newest")[:window].tolist()]
     else:
         if request.recency:
-            freshness = RecencyWeighting(values.timestamps, values.newest).freshness
-            scores = {docnum: score * freshness(docnum) for docnum, score in scores.items()}
-        # Ties go to the lower document number, as in Whoosh.
-        top = [(score, docnum) for docnum, score in heapq.nsmallest(window, scores.items(), key=lambda item: (-item[1], item[0]))]
-    return Results(searcher, parsed.query, top, docset=set(scores)), len(scores)
+            scores = scores * RecencyWeighting(values.timestamps, values.newest).freshness(docnums)
+        best = np.argpartition(-scores, window)[:window] if len(scores) > window else np.arange(len(scores))
+        best = best[np.lexsort((docnums[best], -scores[best]))]  # ties go to the lower document number, as in Whoosh
+        top = list(zip(scores[best].tolist(), docnums[best].tolist()))
+    return Results(searcher, parsed.query, top), docnums
 
 
 def _whoosh_search(
     searcher: Searcher, values: DocValues, query: q.Query, request: SearchRequest, allowed: set[int] | None, window: int, deadline: float
 ) -> tuple[Results, int]:
-    """Any other query, through Whoosh's matchers: the top ``window`` and the count."""
-    if allowed is not None and not allowed:  # Whoosh would read an empty filter as no filter
-        return Results(searcher, query, [], docset=set()), 0
+    """Any other query, through Whoosh's matchers: the top ``window``, and every match."""
+    if allowed is not None and not allowed.docs:  # Whoosh would read an empty filter as no filter
+        return Results(searcher, query, []), np.zeros(0, dtype=np.int64)
     ranker = searcher
     if request.recency and request.sort == "relevance":
         weighting = RecencyWeighting(values.timestamps, values.newest)
@@ -213,11 +212,9 @@ def _whoosh_search(
     # every match must reach _Matches, for the count and the facets.
     ranked = SortingCollector(sort, limit=window) if sort else TopCollector(limit=window, usequality=False, replace=0)
     matches = _Matches(ranked, deadline)
-    collector = FilterCollector(matches, allow=allowed)
+    collector = FilterCollector(matches, allow=allowed.docs if allowed else None)
     ranker.search_with_collector(query, collector)
-    results = collector.results()
-    results.docset = matches.docs
-    return results, len(matches.docs)
+    return collector.results(), np.fromiter(sorted(matches.docs), dtype=np.int64, count=len(matches.docs))
 
 
 class _Matches(WrappingCollector):
@@ -241,12 +238,12 @@ class _Matches(WrappingCollector):
         return self.child.collect(sub_docnum)
 
 
-def _allowed(searcher: Searcher, values: DocValues, request: SearchRequest) -> set[int] | None:
+def _allowed(searcher: Searcher, values: DocValues, request: SearchRequest) -> Allowed | None:
     """The articles the request's filters let through, or None when it has none."""
     query = _filter(searcher, request)
     if query is None:
         return None
-    return values.filters.get(repr(query), lambda: set(searcher.docs_for_query(query)))
+    return values.filters.get(repr(query), lambda: Allowed(searcher.docs_for_query(query), values.size))
 
 
 def _filter(searcher: Searcher, request: SearchRequest) -> q.Query | None:
