@@ -11,6 +11,7 @@ so a one-off ``newssearch query`` reads only what its search needs.
 from __future__ import annotations
 
 import threading
+from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Generic, TypeVar
@@ -21,10 +22,9 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from .schema import TAG_SEPARATOR
 
-FACET_COLUMNS = {"source": "source_facet", "year": "year", "month": "month", "tags": "tagset"}
-"""Facet name in results -> the column it counts."""
+FACET_FIELDS = {"source": "source_facet", "year": "year", "month": "month", "tags": "tags"}
+"""Facet name in results -> the field whose terms are its values."""
 FILTERS_KEPT = 16
 POSTINGS_KEPT = 8_000_000
 """Decoded postings kept per index version (8 bytes each: 64 MB)."""
@@ -92,27 +92,29 @@ class DocValues:
         return self._reader.doc_count_all()
 
     @property
-    def facets(self) -> dict[str, tuple[np.ndarray, list[str]]]:
-        """Facet name -> (the code of each document's value, the value of each code; "" for none)."""
+    def facets(self) -> dict[str, list[tuple[str, np.ndarray]]]:
+        """Facet name -> each value in the index with the documents that have it.
 
-        def load() -> dict[str, tuple[np.ndarray, list[str]]]:
-            facets = {}
-            for name, field in FACET_COLUMNS.items():
-                coded: dict[Any, int] = {}
-                codes = np.fromiter((coded.setdefault(v, len(coded)) for v in self._column(field, "")), dtype=np.int32)
-                labels = [v.decode("utf-8") if isinstance(v, bytes) else v for v in coded]
-                facets[name] = codes, labels
-            return facets
+        Read from the terms of the facet's field, a block of postings at a time: its column
+        would be read one call per document. An article has one source, year and month,
+        and any number of tags."""
+
+        def load() -> dict[str, list[tuple[str, np.ndarray]]]:
+            reader = self._reader
+            return {
+                name: [(term.decode("utf-8"), postings(reader, field, term)[0]) for term in reader.lexicon(field)]
+                for name, field in FACET_FIELDS.items()
+            }
 
         return self._version.columns.get("facets", load)
 
     @property
     def timestamps(self) -> np.ndarray:
-        return self._version.columns.get("timestamp", lambda: np.array(self._column("timestamp", 0.0), dtype=np.float64))
+        return self._version.columns.get("timestamp", lambda: self._numbers(_schema_column("timestamp"), 0.0))
 
     @property
     def undated(self) -> np.ndarray:
-        return self._version.columns.get("undated", lambda: np.array(self._column("undated", 1), dtype=np.int8))
+        return self._version.columns.get("undated", lambda: self._numbers(_schema_column("undated"), 0))
 
     @property
     def newest(self) -> float:
@@ -127,17 +129,13 @@ class DocValues:
         return self._version.columns.get(("length", field), lambda: self._lengths(field))
 
     def count_facets(self, docs: np.ndarray) -> dict[str, Counter[str]]:
-        """How many of ``docs`` have each value of each facet; an article counts once per tag."""
+        """How many of ``docs`` have each value of each facet (an article counts once per tag)."""
+        chosen = np.zeros(self.size, dtype=bool)
+        chosen[docs] = True
         counts = {}
-        for name, (codes, labels) in self.facets.items():
-            per_code = np.bincount(codes[docs], minlength=len(labels))
-            values: Counter[str] = Counter()
-            for code in np.flatnonzero(per_code):
-                # Tags are counted per set of tags, then split: one split per distinct set.
-                for value in labels[code].split(TAG_SEPARATOR) if name == "tags" else [labels[code]]:
-                    values[value] += int(per_code[code])
-            values.pop("", None)
-            counts[name] = values
+        for name, values in self.facets.items():
+            counted = ((value, int(np.count_nonzero(chosen[members]))) for value, members in values)
+            counts[name] = Counter({value: count for value, count in counted if count})
         return counts
 
     def by_date(self, docs: np.ndarray, newest_first: bool) -> np.ndarray:
@@ -147,21 +145,63 @@ class DocValues:
 
     def _column(self, name: str, default: Any) -> list[Any]:
         """A column's values for every document, segment by segment: a segment where no
-        document has a value (no dated article: no year) has no column file at all."""
+        document has a value has no column file at all."""
         values: list[Any] = []
         for leaf, _ in self._reader.leaf_readers():
             values.extend(leaf.column_reader(name) if leaf.has_column(name) else [default] * leaf.doc_count_all())
         return values
 
+    def _numbers(self, column: Callable[[Any], Any], default: float) -> np.ndarray:
+        """A column of fixed-size numbers for every document, each segment's (``column(segment)``,
+        None if it has none) read whole: Whoosh's column readers make one call per document."""
+        parts = [_fixed_width(column(leaf), leaf.doc_count_all(), default) for leaf, _ in self._reader.leaf_readers()]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
     def _lengths(self, field: str) -> np.ndarray:
         """Whoosh keeps a field's lengths as one byte per document (a lossy log scale) in a
-        column of its W3 codec: read whole and decoded, not with a call per document."""
+        column of its W3 codec, decoded here through a table of the 256 values."""
         decoded = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
-        parts = []
-        for leaf, _ in self._reader.leaf_readers():
-            column = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
-            parts.append(np.fromiter(column, dtype=np.uint8) if column is not None else np.zeros(leaf.doc_count_all(), dtype=np.uint8))
-        return decoded[np.concatenate(parts)] if parts else np.zeros(0)
+        coded = self._numbers(lambda leaf: leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN), 0)
+        return decoded[coded.astype(np.uint8)]
+
+
+def _schema_column(name: str) -> Callable[[Any], Any]:
+    return lambda segment: segment.column_reader(name, translate=False) if segment.has_column(name) else None
+
+
+def _fixed_width(reader: Any, count: int, default: float) -> np.ndarray:
+    """The ``count`` values of a Whoosh NumericColumn reader in one read (None, for a segment
+    without the column: all ``default``, the column's default). Whoosh writes them
+    big-endian, one after the other, and leaves out trailing defaults."""
+    if reader is None:
+        return np.full(count, default, dtype=np.float64)
+    raw = reader._dbfile.get(reader._basepos, reader._count * reader._fixedlen)
+    values = np.frombuffer(raw, dtype=">" + reader._typecode).astype(np.float64)
+    return np.concatenate([values, np.full(count - len(values), reader._default, dtype=np.float64)])
+
+
+def postings(reader: IndexReader, field: str, text: str | bytes) -> tuple[np.ndarray, np.ndarray]:
+    """The live documents with ``text`` in ``field`` and its weight (frequency times field boost) in each.
+
+    Whoosh's public per-posting calls (is_active, id, weight, next) cost more than what
+    is done with the postings; this reads the blocks (up to 128 postings) of its W3 codec.
+    """
+    docnums, weights = array("l"), array("f")
+    for leaf, offset in reader.leaf_readers():
+        if (field, text) not in leaf:
+            continue
+        deleted = leaf.is_deleted if leaf.has_deletions() else None
+        matcher = leaf.postings(field, text)
+        matcher = getattr(matcher, "child", matcher)  # the codec's matcher under Whoosh's filter of deletions
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            for docnum, weight in zip(matcher._ids, matcher._weights):
+                if not (deleted and deleted(docnum)):
+                    docnums.append(docnum + offset)
+                    weights.append(weight)
+            matcher._next_block()
+    return np.array(docnums, dtype=np.int64), np.array(weights, dtype=np.float64)
 
 
 _versions: OrderedDict[tuple[object, ...], _Version] = OrderedDict()

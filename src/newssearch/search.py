@@ -15,7 +15,7 @@ from whoosh.collectors import Collector, FilterCollector, SortingCollector, Time
 from whoosh.searching import Hit as WhooshHit, Results, Searcher
 
 from .article import Article
-from .docvalues import FACET_COLUMNS, Allowed, DocValues, doc_values
+from .docvalues import FACET_FIELDS, Allowed, DocValues, doc_values
 from .duplicates import fold
 from .errors import ArticleNotFound, QueryError
 from .query import Parsed
@@ -166,7 +166,7 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
     facets = None
     if request.facets:
         counts = values.count_facets(matched)
-        facets = {name: _facet_values(counts[name], name) for name in FACET_COLUMNS}
+        facets = {name: _facet_values(counts[name], name) for name in FACET_FIELDS}
     return SearchResult(
         query=request.q,
         total=len(matched),

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import heapq
 import time
-from array import array
 
 import numpy as np
 from whoosh.collectors import TimeLimit
 from whoosh.searching import Searcher
 
-from .docvalues import DocValues
+from .docvalues import DocValues, postings
 from .query import ALL_WORDS_BOOST, PROXIMITY_BOOST, PROXIMITY_SLOP, WordQuery
 from .schema import SEARCH_FIELDS
 
@@ -123,35 +122,10 @@ def _term_scores(searcher: Searcher, field: str, word: str, values: DocValues, d
     """The articles with ``word`` in ``field``, and the word's BM25F score in each."""
     if time.thread_time() > deadline:
         raise TimeLimit
-    docnums, weights = values.postings.get((field, word), lambda: _postings(searcher, field, word))
+    docnums, weights = values.postings.get((field, word), lambda: postings(searcher.reader(), field, word))
     if not len(docnums):
         return docnums, weights
     scorer = searcher.weighting.scorer(searcher, field, word)
     # whoosh.scoring.bm25(idf, tf, length, avgfl, B, K1) for every posting at once.
     k1_short, k1_long = scorer.K1 * (1 - scorer.B), scorer.K1 * scorer.B / scorer.avgfl
     return docnums, scorer.idf * (scorer.K1 + 1) * weights / (weights + k1_short + k1_long * values.lengths(field)[docnums])
-
-
-def _postings(searcher: Searcher, field: str, word: str) -> tuple[np.ndarray, np.ndarray]:
-    """The live articles with ``word`` in ``field`` and its weight (frequency times field boost) in each.
-
-    Whoosh's public per-posting calls (is_active, id, weight, next) cost more than the
-    scoring itself; this reads the blocks (up to 128 postings) of its W3 codec directly.
-    """
-    docnums, weights = array("l"), array("f")
-    for leaf, offset in searcher.leaf_searchers():
-        reader = leaf.reader()
-        if (field, word) not in reader:
-            continue
-        deleted = reader.is_deleted if reader.has_deletions() else None
-        matcher = reader.postings(field, word)
-        matcher = getattr(matcher, "child", matcher)  # the codec's matcher under Whoosh's filter of deletions
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            for docnum, weight in zip(matcher._ids, matcher._weights):
-                if not (deleted and deleted(docnum)):
-                    docnums.append(docnum + offset)
-                    weights.append(weight)
-            matcher._next_block()
-    return np.array(docnums, dtype=np.int64), np.array(weights, dtype=np.float64)
