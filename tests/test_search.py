@@ -116,9 +116,12 @@ def test_filters_and_facets(reuters_index: SearchIndex) -> None:
     assert sum(bar.count for bar in result.timeline) == result.total
 
 
-@pytest.mark.parametrize("text", ["cocoa", "oil prices", "oil oil prices", "japan and the united states argue over semiconductor trade"])
+@pytest.mark.parametrize(
+    "text", ["cocoa", "oil prices", "oil oil prices", "japan and the united states argue over semiconductor trade", '"net loss"', '"trade deficit"']
+)
 def test_word_queries_score_as_whoosh_scores_the_same_query(reuters_index: SearchIndex, text: str) -> None:
-    """Term-at-a-time ranking (wordrank.py) must give Whoosh's own scores for the relaxed query.
+    """Term-at-a-time ranking (wordrank.py) must give Whoosh's own scores for the relaxed query
+    (or the phrase).
 
     Compared with Whoosh scoring every match (limit=None): with a limit, its block skipping
     misses some of the best articles ("oil prices" loses its top two on Reuters).

@@ -65,6 +65,7 @@ class WordQuery:
 
     words: tuple[str, ...]  # as indexed: lower-cased, stemmed
     weights: tuple[float, ...]  # how many times each word was typed
+    phrase: bool = False  # a "quoted phrase": the words one right after the other, in headline or body
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ class QueryBuilder:
                 raise _error(text, error)
         repeats = Counter(_single_word(clause) for clause in _split_and(parsed)[0])
         parsed = parsed.normalize().accept(_limit_expansion)
+        if (phrase := _phrase(parsed)) is not None:
+            return Parsed(parsed, WordQuery(phrase, (1.0,) * len(phrase), phrase=True))
         return Parsed(parsed, None) if _EXPLICIT_AND.search(text) else self._most_words(parsed, repeats)
 
     def _most_words(self, parsed: q.Query, repeats: Counter[str | None]) -> Parsed:
@@ -160,6 +163,16 @@ def _near(words: list[q.Query]) -> q.Query | None:
     if None in texts:
         return None
     return q.Or([q.Phrase(field, texts, slop=PROXIMITY_SLOP) for field in SEARCH_FIELDS]).with_boost(PROXIMITY_BOOST)
+
+
+def _phrase(node: q.Query) -> tuple[str, ...] | None:
+    """The words of a query that is one "quoted phrase" over the article text, or None."""
+    phrases = node.subqueries if isinstance(node, q.Or) else [node]
+    if not all(type(p) is q.Phrase and p.slop == 1 and p.boost == 1 for p in phrases):
+        return None
+    if sorted(p.fieldname for p in phrases) != sorted(SEARCH_FIELDS) or len({tuple(p.words) for p in phrases}) != 1:
+        return None
+    return tuple(phrases[0].words)
 
 
 def _single_word(clause: q.Query) -> str | None:

@@ -37,6 +37,8 @@ def rank_words(
     left out (see _add_proximity). Raises Whoosh's TimeLimit when the postings are not
     read by ``deadline`` (time.thread_time()).
     """
+    if words.phrase:
+        return _rank_phrase(searcher, words, values, allowed, deadline)
     size = values.size
     scores, plain = np.zeros(size), np.zeros(size)  # plain: without the times each word was typed
     in_field = {field: np.zeros(size) for field in SEARCH_FIELDS}  # the words' score in each field
@@ -55,6 +57,31 @@ def rank_words(
         everything = np.flatnonzero(matched & (found == len(words.words)))
         scores[everything] += ALL_WORDS_BOOST * plain[everything]
         _add_proximity(searcher, words, in_field, plain, scores, everything, top)
+    docnums = np.flatnonzero(matched)
+    return docnums, scores[docnums]
+
+
+def _rank_phrase(
+    searcher: Searcher, words: WordQuery, values: DocValues, allowed: np.ndarray | None, deadline: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """A "quoted phrase": the articles with its words one right after the other in headline or
+    body, scored as Whoosh scores its Phrase queries: the words' score in each field where the
+    phrase occurs. Positions are read only for articles with every word in that field."""
+    scores = np.zeros(values.size)
+    matched = np.zeros(values.size, dtype=bool)
+    for field in SEARCH_FIELDS:
+        terms = [_term_scores(searcher, field, word, values, deadline) for word in words.words]
+        candidates = terms[0][0]
+        for docnums, _ in terms[1:]:
+            candidates = np.intersect1d(candidates, docnums, assume_unique=True)
+        if allowed is not None:
+            candidates = candidates[allowed[candidates]]
+        found = np.array(_close_together(searcher, field, words.words, candidates.tolist(), slop=1), dtype=np.int64)
+        if not len(found):
+            continue
+        matched[found] = True
+        for docnums, term_scores in terms:
+            scores[found] += term_scores[np.searchsorted(docnums, found)]  # postings are in document order
     docnums = np.flatnonzero(matched)
     return docnums, scores[docnums]
 
@@ -86,8 +113,8 @@ def _add_proximity(
             (heapq.heappushpop if len(best) == top else heapq.heappush)(best, float(scores[docnum]))
 
 
-def _close_together(searcher: Searcher, field: str, words: tuple[str, ...], docnums: list[int]) -> list[int]:
-    """Those of ``docnums`` where ``words`` occur in ``field`` in this order, each at most PROXIMITY_SLOP positions after the one before."""
+def _close_together(searcher: Searcher, field: str, words: tuple[str, ...], docnums: list[int], slop: int = PROXIMITY_SLOP) -> list[int]:
+    """Those of ``docnums`` where ``words`` occur in ``field`` in this order, each at most ``slop`` positions after the one before."""
     found = []
     for leaf, offset in searcher.leaf_searchers():
         reader = leaf.reader()
@@ -104,15 +131,15 @@ def _close_together(searcher: Searcher, field: str, words: tuple[str, ...], docn
                     break
                 positions.append(matcher.value_as("positions"))
             else:
-                if _in_order_nearby(positions):
+                if _in_order_nearby(positions, slop):
                     found.append(docnum + offset)
     return found
 
 
-def _in_order_nearby(positions: list[list[int]]) -> bool:
+def _in_order_nearby(positions: list[list[int]], slop: int) -> bool:
     ends = positions[0]
     for following in positions[1:]:
-        ends = [p for p in following if any(1 <= p - end <= PROXIMITY_SLOP for end in ends)]
+        ends = [p for p in following if any(1 <= p - end <= slop for end in ends)]
         if not ends:
             return False
     return True
