@@ -32,12 +32,11 @@ from .article import Article
 from . import furniture
 from .duplicates import sketch
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Bump when the fields or analyzers change: an older index then needs ``reindex --full``."""
 
 TITLE_BOOST = 1.5
 """Headline matches weigh more than body matches (1.5 measured best of 1, 1.5, 2 on CISI)."""
-TAG_SEPARATOR = "\x1f"
 SEARCH_FIELDS = ("title", "body")
 TOKEN_PATTERN = re.compile(r"\w+(?:[-.]\w+)*")
 """A word: letters and digits, hyphenated or dotted parts kept together (co-operation, U.S., 3.5)."""
@@ -122,14 +121,13 @@ def build_schema() -> Schema:
         published=STORED(),  # the full datetime, for display
         timestamp=COLUMN(columns.NumericColumn("d")),  # for sorting by date
         undated=COLUMN(columns.NumericColumn("B")),  # sorts undated articles last, oldest-first too
-        year=ID(sortable=True),
-        month=ID(sortable=True),
+        year=ID(),  # year, month, source_facet, tags: facets are counted from their terms (docvalues.py)
+        month=ID(),
         source=TEXT(analyzer=names, stored=True),
-        source_facet=ID(sortable=True),
+        source_facet=ID(),
         author=TEXT(analyzer=names, stored=True),
         section=TEXT(analyzer=names, stored=True),
         tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
-        tagset=COLUMN(columns.VarBytesColumn()),  # an article's tags together, for fast facet counts
         url=ID(stored=True),
         path=ID(stored=True),
         sketch=COLUMN(columns.VarBytesColumn()),  # near-duplicate fingerprint (duplicates.py)
@@ -156,7 +154,6 @@ def to_document(article: Article, file: ArchiveFile, blocks: set[int], dropped: 
         "author": article.author,
         "section": article.section,
         "tags": ",".join(article.tags),
-        "tagset": TAG_SEPARATOR.join(sorted({t.lower() for t in article.tags})).encode("utf-8"),
         "url": article.url,
         "path": article.path,
         "filekey": filekey(file),
