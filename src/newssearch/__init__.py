@@ -11,7 +11,7 @@ The Python API that the CLI and the web app are thin faces over::
         print(hit.title, hit.date, hit.snippet)
 """
 
-from . import whoosh_fix  # noqa: F401  (a speed fix to Whoosh's writer, see the module)
+from . import whoosh_fix  # noqa: F401  (fixes to Whoosh's writer speed and file handling, see the module)
 from .article import Article
 from .errors import (
     ArchiveNotFound,
