@@ -1,4 +1,4 @@
-"""Term-at-a-time ranking of queries of plain words, the searches people type most.
+"""Term-at-a-time ranking of plain words and "quoted phrases", the searches people type most.
 
 The score is the one Whoosh gives the relaxed query (query.py): each word's BM25F
 score over headline and body, times the times it was typed; articles with every
@@ -7,7 +7,8 @@ the proximity bonus. Whoosh computes it document by document through a tree of
 matchers in Python, most of the cost of a search (150 ms for a seven-word question
 on Reuters). Here each word's postings are read once (and kept: docvalues.py), scored
 with numpy over all of them at once and added into one array over all articles,
-which gives the same scores in a fraction of the time.
+which gives the same scores in a fraction of the time. A phrase is scored as
+Whoosh scores its Phrase query (see _rank_phrase).
 """
 
 from __future__ import annotations
