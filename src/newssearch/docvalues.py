@@ -17,8 +17,8 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Generic, TypeVar
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.reading import IndexReader
+from whoosh.codec.whoosh3 import W3Codec, _lenfield
+from whoosh.reading import IndexReader, SegmentReader
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
@@ -110,11 +110,11 @@ class DocValues:
 
     @property
     def timestamps(self) -> np.ndarray:
-        return self._version.columns.get("timestamp", lambda: self._numbers(_schema_column("timestamp"), 0.0))
+        return self._version.columns.get("timestamp", lambda: self._numbers("timestamp", "d"))
 
     @property
     def undated(self) -> np.ndarray:
-        return self._version.columns.get("undated", lambda: self._numbers(_schema_column("undated"), 0))
+        return self._version.columns.get("undated", lambda: self._numbers("undated", "B"))
 
     @property
     def newest(self) -> float:
@@ -151,33 +151,34 @@ class DocValues:
             values.extend(leaf.column_reader(name) if leaf.has_column(name) else [default] * leaf.doc_count_all())
         return values
 
-    def _numbers(self, column: Callable[[Any], Any], default: float) -> np.ndarray:
-        """A column of fixed-size numbers for every document, each segment's (``column(segment)``,
-        None if it has none) read whole: Whoosh's column readers make one call per document."""
-        parts = [_fixed_width(column(leaf), leaf.doc_count_all(), default) for leaf, _ in self._reader.leaf_readers()]
+    def _numbers(self, column: str, typecode: str) -> np.ndarray:
+        """A column of numbers (Whoosh's NumericColumn, whose default is 0) for every document."""
+        parts = [_column_numbers(leaf, column, typecode) for leaf, _ in self._reader.leaf_readers()]
         return np.concatenate(parts) if parts else np.zeros(0)
 
     def _lengths(self, field: str) -> np.ndarray:
         """Whoosh keeps a field's lengths as one byte per document (a lossy log scale) in a
-        column of its W3 codec, decoded here through a table of the 256 values."""
+        column of its own, decoded here through a table of the 256 values."""
         decoded = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
-        coded = self._numbers(lambda leaf: leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN), 0)
-        return decoded[coded.astype(np.uint8)]
+        return decoded[self._numbers(_lenfield(field), "B").astype(np.uint8)]
 
 
-def _schema_column(name: str) -> Callable[[Any], Any]:
-    return lambda segment: segment.column_reader(name, translate=False) if segment.has_column(name) else None
+def _column_numbers(segment: SegmentReader, column: str, typecode: str) -> np.ndarray:
+    """One segment's values of a NumericColumn, read whole from its file, which is closed at once.
 
-
-def _fixed_width(reader: Any, count: int, default: float) -> np.ndarray:
-    """The ``count`` values of a Whoosh NumericColumn reader in one read (None, for a segment
-    without the column: all ``default``, the column's default). Whoosh writes them
-    big-endian, one after the other, and leaves out trailing defaults."""
-    if reader is None:
-        return np.full(count, default, dtype=np.float64)
-    raw = reader._dbfile.get(reader._basepos, reader._count * reader._fixedlen)
-    values = np.frombuffer(raw, dtype=">" + reader._typecode).astype(np.float64)
-    return np.concatenate([values, np.full(count - len(values), reader._default, dtype=np.float64)])
+    Whoosh writes the values big-endian one after the other, leaves out trailing defaults
+    (0) and writes no file when all are. Its own column readers make a call per document
+    and keep the file open until the segment reader is closed.
+    """
+    filename = W3Codec.column_filename(segment.segment(), column)
+    values = np.zeros(0)
+    if segment._storage.file_exists(filename):
+        file = segment._storage.open_file(filename)
+        try:
+            values = np.frombuffer(file.read(), dtype=">" + typecode).astype(np.float64)
+        finally:
+            file.close()
+    return np.concatenate([values, np.zeros(segment.doc_count_all() - len(values))])
 
 
 def postings(reader: IndexReader, field: str, text: str | bytes) -> tuple[np.ndarray, np.ndarray]:

@@ -10,8 +10,7 @@ from typing import Any
 
 import numpy as np
 from whoosh import query as q
-from whoosh import sorting
-from whoosh.collectors import Collector, FilterCollector, SortingCollector, TimeLimit, TopCollector, WrappingCollector
+from whoosh.collectors import Collector, FilterCollector, TimeLimit, TopCollector, WrappingCollector
 from whoosh.searching import Hit as WhooshHit, Results, Searcher
 
 from .article import Article
@@ -186,8 +185,8 @@ def _rank_words(
     """A query of plain words, scored term-at-a-time (wordrank.py): the top ``window``, and every match."""
     assert parsed.words is not None
     docnums, scores = rank_words(searcher, parsed.words, values, allowed.mask if allowed else None, window, deadline)
-    if request.sort != "relevance":
-        top = [(None, docnum) for docnum in values.by_date(docnums, newest_first=request.sort == "newest")[:window].tolist()]
+    if (newest_first := _by_date(request)) is not None:
+        top = _dated(values, docnums, newest_first, window)
     else:
         if request.recency:
             scores = scores * RecencyWeighting(values.timestamps, values.newest).freshness(docnums)
@@ -198,8 +197,8 @@ def _rank_words(
 
 
 def _whoosh_search(
-    searcher: Searcher, values: DocValues, query: q.Query, request: SearchRequest, allowed: set[int] | None, window: int, deadline: float
-) -> tuple[Results, int]:
+    searcher: Searcher, values: DocValues, query: q.Query, request: SearchRequest, allowed: Allowed | None, window: int, deadline: float
+) -> tuple[Results, np.ndarray]:
     """Any other query, through Whoosh's matchers: the top ``window``, and every match."""
     if allowed is not None and not allowed.docs:  # Whoosh would read an empty filter as no filter
         return Results(searcher, query, []), np.zeros(0, dtype=np.int64)
@@ -207,14 +206,15 @@ def _whoosh_search(
     if request.recency and request.sort == "relevance":
         weighting = RecencyWeighting(values.timestamps, values.newest)
         ranker = Searcher(searcher.reader(), weighting=weighting, closereader=False)
-    sort = _sort_facet(request)
     # No block skipping nor matcher replacing, which drop matches that cannot make the top:
     # every match must reach _Matches, for the count and the facets.
-    ranked = SortingCollector(sort, limit=window) if sort else TopCollector(limit=window, usequality=False, replace=0)
-    matches = _Matches(ranked, deadline)
+    matches = _Matches(TopCollector(limit=window, usequality=False, replace=0), deadline)
     collector = FilterCollector(matches, allow=allowed.docs if allowed else None)
     ranker.search_with_collector(query, collector)
-    return collector.results(), np.fromiter(sorted(matches.docs), dtype=np.int64, count=len(matches.docs))
+    matched = np.fromiter(sorted(matches.docs), dtype=np.int64, count=len(matches.docs))
+    if (newest_first := _by_date(request)) is not None:
+        return Results(searcher, query, _dated(values, matched, newest_first, window)), matched
+    return collector.results(), matched
 
 
 class _Matches(WrappingCollector):
@@ -264,12 +264,17 @@ def _terms(searcher: Searcher, fieldname: str) -> list[str]:
     return [term.decode("utf-8") for term in searcher.lexicon(fieldname)]
 
 
-def _sort_facet(request: SearchRequest) -> sorting.FacetType | None:
+def _by_date(request: SearchRequest) -> bool | None:
+    """Whether hits are listed newest first (True) or oldest first (False); None: by relevance.
+    An empty query lists the newest."""
     if request.sort == "relevance" and request.q.strip():
         return None
-    # Undated articles last, whichever the direction; an empty query lists the newest.
-    newest_first = request.sort != "oldest"
-    return sorting.MultiFacet([sorting.FieldFacet("undated"), sorting.FieldFacet("timestamp", reverse=newest_first)])
+    return request.sort != "oldest"
+
+
+def _dated(values: DocValues, docnums: np.ndarray, newest_first: bool, window: int) -> list[tuple[None, int]]:
+    """The first ``window`` of ``docnums`` by date (undated last either way), as Whoosh's (score, docnum)."""
+    return [(None, docnum) for docnum in values.by_date(docnums, newest_first)[:window].tolist()]
 
 
 def _facet_values(counts: Counter[str], name: str) -> list[FacetValue]:
