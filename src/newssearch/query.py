@@ -71,7 +71,7 @@ class WordQuery:
 @dataclass(frozen=True)
 class Parsed:
     query: q.Query  # the whole query, for Whoosh: other sorts, highlighting, anything not plain words
-    words: WordQuery | None  # set when the query is only words (no phrase, operator, field or wildcard)
+    words: WordQuery | None  # set when the query is only words, or one "phrase" (no operator, field or wildcard)
 
 
 class QueryBuilder:

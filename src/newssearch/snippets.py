@@ -4,18 +4,15 @@ A word matches when the index's analyzer (tokenise, split hyphens, lower-case, f
 accents, stem) makes of it one of the query's terms. Each word's analysis never
 changes, so it is remembered per distinct word: a text is then one regular-expression
 scan and a dictionary lookup per word. Whoosh's highlighter, which ran the analyzer and
-its fragmenter over every token of every hit, was half the time of a search.
+its fragmenter over every token of every hit, was half the time of a search; snippets
+and the article page now share this one way of finding and marking the words.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
-from typing import Any
 
 from whoosh import query as q
-from whoosh.analysis import Token
-from whoosh.highlight import HtmlFormatter, WholeFragmenter, highlight
 from whoosh.reading import IndexReader
 
 from .schema import SEARCH_FIELDS, TOKEN_PATTERN, text_analyzer
@@ -31,41 +28,28 @@ MAX_REMEMBERED = 200_000
 
 
 class _RememberingAnalyzer:
-    """The text fields' analyzer, with the result for each distinct word remembered.
+    """The text fields' analyzer, with its result for each distinct word remembered.
 
-    Called as Whoosh's highlighter calls an analyzer (``chars=True``); the filters
-    work word by word, so a word's tokens do not depend on its neighbours.
+    The filters work word by word, so a word's tokens do not depend on its neighbours.
     """
 
     def __init__(self) -> None:
         self._analyzer = text_analyzer()
-        self._words: dict[str, tuple[tuple[str, int, int, bool], ...]] = {}
+        self._words: dict[str, tuple[tuple[str, int, int], ...]] = {}
 
-    def __call__(self, text: str, mode: str = "index", **_: Any) -> Iterator[Token]:
-        token = Token(positions=True, chars=True, removestops=False, mode=mode)
-        position = 0
-        for match in TOKEN_PATTERN.finditer(text):
-            offset = match.start()
-            for term, start, end, stopped in self.analysed(match.group(), mode):
-                token.text, token.stopped, token.boost, token.pos = term, stopped, 1.0, position
-                token.startchar, token.endchar = offset + start, offset + end
-                yield token
-            position += 1
-
-    def analysed(self, word: str, mode: str = "index") -> tuple[tuple[str, int, int, bool], ...]:
-        """(term, start, end, stopped) of each token the analyzer makes of one word."""
-        key = word if mode == "index" else f"{mode}\0{word}"
-        analysed = self._words.get(key)
+    def analysed(self, word: str) -> tuple[tuple[str, int, int], ...]:
+        """(term, start, end) of each token the analyzer makes of one word, as at indexing
+        (a hyphenated word: its parts and the joined word)."""
+        analysed = self._words.get(word)
         if analysed is None:
             if len(self._words) >= MAX_REMEMBERED:
                 self._words.clear()
-            tokens = self._analyzer(word, chars=True, mode=mode, removestops=False)
-            analysed = self._words[key] = tuple((t.text, t.startchar, t.endchar, t.stopped) for t in tokens)
+            tokens = self._analyzer(word, chars=True, mode="index", removestops=False)
+            analysed = self._words[word] = tuple((t.text, t.startchar, t.endchar) for t in tokens)
         return analysed
 
 
 _ANALYZER = _RememberingAnalyzer()
-_WHOLE_FORMATTER = HtmlFormatter(tagname="mark", between="")  # escapes the text; nh3 then drops its class attributes
 
 
 def query_words(query: q.Query, reader: IndexReader) -> frozenset[str]:
@@ -100,7 +84,7 @@ def snippet(text: str, words: frozenset[str]) -> str:
             spans[-1] = (spans[-1][0], end)
         else:
             spans.append((start, end))
-    return " … ".join(_marked_span(text, start, end, matches) for start, end in spans)
+    return " … ".join(" ".join(_marked_span(text, start, end, matches).split()) for start, end in spans)
 
 
 def _matches(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
@@ -109,7 +93,7 @@ def _matches(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
     found: list[tuple[int, int]] = []
     for match in TOKEN_PATTERN.finditer(text):
         offset = match.start()
-        spans = [(offset + start, offset + end) for term, start, end, _ in _ANALYZER.analysed(match.group()) if term in words]
+        spans = [(offset + start, offset + end) for term, start, end in _ANALYZER.analysed(match.group()) if term in words]
         if spans:
             found.append(max(spans, key=lambda span: span[1] - span[0]))
     return found
@@ -133,12 +117,13 @@ def _marked_span(text: str, start: int, end: int, matches: list[tuple[int, int]]
             parts += [html.escape(text[position:match_start], quote=False), f"<mark>{html.escape(text[match_start:match_end], quote=False)}</mark>"]
             position = match_end
     parts.append(html.escape(text[position:end], quote=False))
-    return " ".join("".join(parts).split())
+    return "".join(parts)
 
 
 def marked(text: str, words: frozenset[str]) -> str:
     """HTML: the whole ``text`` escaped, with the words in <mark>; empty if none occurs."""
-    return highlight(text, words, _ANALYZER, WholeFragmenter(charlimit=None), _WHOLE_FORMATTER, top=1, mode="index") if words else ""
+    matches = _matches(text, words)
+    return _marked_span(text, 0, len(text), matches) if matches else ""
 
 
 def _lead(body: str) -> str:
