@@ -1,8 +1,8 @@
 """Per-article values that searches need, read once per index version and shared by all threads.
 
 Whoosh reads a column's offsets again each time a column reader is opened: about
-25 ms per search on Reuters for the facet and sketch columns. Read once into plain
-lists indexed by document number, facet counts and date sorts over thousands of
+25 ms per search on Reuters for the facet and sketch columns. Read once into numpy
+arrays indexed by document number, facet counts and date sorts over thousands of
 matches take a few milliseconds, and term-at-a-time scoring (wordrank.py) finds
 field lengths without a method call per posting. Each column is read on first use,
 so a one-off ``newssearch query`` reads only what its search needs.
