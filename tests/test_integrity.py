@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from newssearch import reindex
+from newssearch import ReindexReport, reindex
 from newssearch.cli import EXIT_SKIPPED, main
 from newssearch.errors import MAX_PROBLEMS_PER_FILE
 from newssearch.readers import READERS
-from newssearch.store import REPORT_FILE
+from newssearch.store import REPORT_FILE, open_index
 
 
 def write_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
@@ -36,6 +40,84 @@ def reindex_cli(archive: Path, index_dir: Path, *flags: str) -> tuple[int, dict[
     result = CliRunner().invoke(main, ["reindex", "--archive", str(archive), "--index", str(index_dir), "--json", *flags])
     assert "Traceback" not in result.output, result.output
     return result.exit_code, json.loads(result.stdout)
+
+
+# 1. The same article id in several files -------------------------------------------------
+
+
+def stored(index_dir: Path) -> dict[str, dict[str, Any]]:
+    """Every stored field of every article, by id."""
+    with open_index(index_dir).searcher() as searcher:
+        return {fields["id"]: fields for fields in searcher.all_stored_fields()}
+
+
+def duplicates(report: ReindexReport) -> list[tuple[str, str, str]]:
+    return [(p.path, p.location, p.reason) for p in report.problems if p.reason.startswith("duplicate article id")]
+
+
+def test_the_first_path_and_record_wins_whatever_the_history(tmp_path: Path) -> None:
+    archive, index_dir = tmp_path / "archive", tmp_path / "index"
+    write_jsonl(archive / "b.jsonl", [{"id": "X", "title": "From b", "body": "b's copy"}])
+    reindex(archive, index_dir)
+    write_jsonl(archive / "a.jsonl", [{"id": "Y", "title": "Other", "body": "y"}, {"id": "X", "title": "From a", "body": "a's copy"}])
+    report = reindex(archive, index_dir)  # a.jsonl sorts first: its copy wins, though b's was indexed first
+    assert stored(index_dir)["X"]["title"] == "From a"
+    assert duplicates(report) == [("b.jsonl", "line 1", "duplicate article id 'X': the copy in a.jsonl (line 2) is indexed")]
+    os.utime(archive / "b.jsonl", ns=(1, 1))  # a touch of the losing file changes nothing ...
+    assert duplicates(reindex(archive, index_dir)) == duplicates(report) and stored(index_dir)["X"]["title"] == "From a"
+    assert duplicates(reindex(archive, index_dir)) == duplicates(report)  # ... and every summary reports it
+    (archive / "a.jsonl").unlink()  # the losing copy comes back when the winner goes
+    report = reindex(archive, index_dir)
+    assert stored(index_dir)["X"]["title"] == "From b" and duplicates(report) == []
+    assert report.skipped == []
+
+
+FILE_NAMES = ["a.jsonl", "b.jsonl", "sub/c.jsonl", "z.jsonl"]
+records = st.lists(
+    st.fixed_dictionaries({"id": st.sampled_from("XYZ"), "title": st.sampled_from(["One", "Two", "Three"])}), max_size=3
+)
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("write"), st.sampled_from(FILE_NAMES), records),  # add or change
+        st.tuples(st.just("touch"), st.sampled_from(FILE_NAMES), st.none()),
+        st.tuples(st.just("delete"), st.sampled_from(FILE_NAMES), st.none()),
+        st.tuples(st.just("rename"), st.sampled_from(FILE_NAMES), st.sampled_from(FILE_NAMES)),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=steps)
+def test_incremental_reindex_equals_full_whatever_happens_to_files_sharing_ids(tmp_path: Path, steps: list[tuple[str, str, Any]]) -> None:
+    base = tmp_path / str(len(list(tmp_path.iterdir())))  # a fresh folder per example
+    archive, index_dir = base / "archive", base / "index"
+    archive.mkdir(parents=True)
+    write_jsonl(archive / "seed.jsonl", [{"id": "X", "title": "Seed", "body": "seed"}])
+    reindex(archive, index_dir)
+    mtime = 10**18  # every write or touch gets a new mtime: the file's signature changes as on a real disk
+    for action, name, argument in steps:
+        path = archive / name
+        mtime += 10**9
+        if action == "write":
+            write_jsonl(path, [{**record, "body": f"{record['title']} in {name} #{n}"} for n, record in enumerate(argument)])
+            os.utime(path, ns=(mtime, mtime))
+        elif not path.exists():
+            continue
+        elif action == "touch":
+            os.utime(path, ns=(mtime, mtime))
+        elif action == "delete":
+            path.unlink()
+        elif action == "rename" and argument != name:
+            (archive / argument).parent.mkdir(exist_ok=True)
+            path.rename(archive / argument)
+        incremental = reindex(archive, index_dir)
+        shutil.rmtree(base / "full", ignore_errors=True)
+        full = reindex(archive, base / "full", full=True)
+        assert stored(index_dir) == stored(base / "full"), steps
+        assert duplicates(incremental) == duplicates(full), steps
+        assert (incremental.articles, incremental.duplicates) == (full.articles, full.duplicates)
 
 
 # 2. One pathological file ------------------------------------------------------------------
