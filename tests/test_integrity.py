@@ -11,6 +11,8 @@ import gzip
 import json
 import os
 import shutil
+import signal
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newssearch import ReindexReport, reindex
+from conftest import link_reuters
+from test_reliability import SUBPROCESS_TIMEOUT, assert_one_line_error, kill, mounted, run, start_reindex, wait_until
+
+from newssearch import ReindexReport, reindex, indexer
 from newssearch.cli import EXIT_SKIPPED, main
 from newssearch.errors import MAX_PROBLEMS_PER_FILE
 from newssearch.readers import READERS
@@ -173,3 +178,55 @@ def test_a_file_of_many_bad_lines_lists_20_and_counts_the_rest(tmp_path: Path) -
     assert (index_dir / REPORT_FILE).stat().st_size < 10_000
     text = CliRunner().invoke(main, ["reindex", "--archive", str(archive), "--index", str(index_dir), "--full"])
     assert len(text.output.splitlines()) < 30, text.output
+
+
+# 8 and 12. Worker processes of a multi-process reindex -------------------------------------
+
+
+def parallel_archive(archive: Path) -> None:
+    """Six Reuters files: more than the writer analyses in one process."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("the writer uses one process on a single core")
+    link_reuters(archive, 6)
+    assert sum(path.stat().st_size for path in archive.iterdir()) > indexer.PARALLEL_BYTES
+
+
+def children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [int(child) for child in found.stdout.split()]
+
+
+def running(pid: int) -> bool:
+    """Whether a process exists and is not a zombie (a dead process its new parent has not reaped yet)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+def test_a_full_disk_in_a_multi_process_reindex_is_one_line_from_every_process(tmp_path: Path) -> None:
+    archive, index_dir = tmp_path / "archive", tmp_path / "index"
+    parallel_archive(archive)
+    index_dir.mkdir()
+    with mounted(index_dir, "-t", "tmpfs", "-o", "size=3m", "tmpfs"):
+        result = run("reindex", "--archive", archive, "--index", index_dir, "--full")
+        assert result.returncode == 1 and result.stdout == ""
+        assert_one_line_error(result.stderr, f"cannot write the index in {index_dir}", "No space left on device")
+
+
+def test_workers_end_with_a_killed_reindex_and_the_next_one_runs_at_once(tmp_path: Path) -> None:
+    archive, index_dir = tmp_path / "archive", tmp_path / "index"
+    parallel_archive(archive)
+    process = start_reindex(archive, index_dir, "--full")  # in a process group of its own
+    try:
+        wait_until(lambda: children(process.pid) != [], SUBPROCESS_TIMEOUT, "the reindex has started its worker processes")
+        workers = children(process.pid)
+        os.kill(process.pid, signal.SIGKILL)  # the parent alone, as the OOM killer would
+        process.communicate(timeout=SUBPROCESS_TIMEOUT)
+        for path in sorted(archive.iterdir())[1:]:
+            path.unlink()  # the next reindex needs the lock, not all the work
+        after = run("reindex", "--archive", archive, "--index", index_dir)
+        assert after.returncode == 0 and after.stdout.startswith("Reindex: read 1 of 1 files"), after.stdout + after.stderr
+        wait_until(lambda: not any(running(pid) for pid in workers), 60, "the killed reindex's workers have ended")
+    finally:
+        kill(process)  # the group: any worker still alive

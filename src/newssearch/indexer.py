@@ -33,6 +33,7 @@ from whoosh.reading import IndexReader
 from whoosh.writing import CLEAR, MERGE_SMALL, SegmentWriter
 
 from . import furniture, store
+from .parallel import ParallelWriter
 from .archive import ArchiveFile, scan
 from .article import Article
 from .errors import NewssearchError, Problem, ProblemCap
@@ -260,7 +261,7 @@ def _writer(index: FileIndex, total_bytes: int) -> SegmentWriter:
     """
     procs = os.cpu_count() or 1
     if procs > 1 and total_bytes >= PARALLEL_BYTES:
-        return index.writer(procs=procs, multisegment=True, limitmb=WRITER_MB // procs, compound=False)
+        return ParallelWriter(index, procs=procs, multisegment=True, limitmb=WRITER_MB // procs, compound=False)
     return index.writer(limitmb=WRITER_MB, compound=False)
 
 
