@@ -180,6 +180,38 @@ def test_a_file_of_many_bad_lines_lists_20_and_counts_the_rest(tmp_path: Path) -
     assert len(text.output.splitlines()) < 30, text.output
 
 
+# 11. Files that are not articles ----------------------------------------------------------
+
+
+def test_readmes_and_the_ignore_files_patterns_are_not_indexed_but_counted(tmp_path: Path) -> None:
+    archive, index_dir = tmp_path / "archive", tmp_path / "index"
+    good_archive(archive)
+    (archive / "bbc").mkdir()
+    (archive / "bbc" / "README.TXT").write_text("Consists of 2225 documents from the BBC news website.\n")
+    (archive / "readme.md").write_text("# My archive\n")
+    (archive / "drafts" / "deep").mkdir(parents=True)
+    (archive / "drafts" / "deep" / "unfinished.txt").write_text("Unfinished\n\nNot ready.\n")
+    (archive / "notes.txt").write_text("Notes\n\nTo self.\n")
+    (archive / "sub").mkdir()
+    (archive / "sub" / "notes.txt").write_text("Sub notes\n\nAn article that happens to be called notes.\n")
+    (archive / "README.txt").write_text("Readme\n\nA story about a file called README, taken back below.\n")
+    (archive / ".newssearchignore").write_text("# not articles\ndrafts/\n/notes.txt\n!/README.txt\n")
+    code, summary = reindex_cli(archive, index_dir)
+    assert (code, summary["files"], summary["files_ignored"], summary["problems"]) == (0, 3, 4, [])
+    assert sorted(article["path"] for article in stored(index_dir).values()) == ["README.txt", "good.jsonl", "sub/notes.txt"]
+    text = CliRunner().invoke(main, ["reindex", "--archive", str(archive), "--index", str(index_dir)])
+    assert "Ignored: 4 files" in text.output
+
+
+def test_a_bad_ignore_pattern_is_a_one_line_error(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    good_archive(archive)
+    (archive / ".newssearchignore").write_text("ok.txt\n\\\n")
+    result = CliRunner().invoke(main, ["reindex", "--archive", str(archive), "--index", str(tmp_path / "index")])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {archive / '.newssearchignore'}: Invalid git pattern") and len(result.output.splitlines()) == 1
+
+
 # 8 and 12. Worker processes of a multi-process reindex -------------------------------------
 
 
