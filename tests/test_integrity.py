@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -244,6 +245,32 @@ def test_a_full_disk_in_a_multi_process_reindex_is_one_line_from_every_process(t
         result = run("reindex", "--archive", archive, "--index", index_dir, "--full")
         assert result.returncode == 1 and result.stdout == ""
         assert_one_line_error(result.stderr, f"cannot write the index in {index_dir}", "No space left on device")
+
+
+WORKER_FAILS = """
+import errno, sys
+from whoosh.multiproc import SubWriterTask
+from newssearch.cli import main
+
+def read_only(self, *job):
+    raise OSError(errno.EROFS, "Read-only file system")
+
+SubWriterTask._process_file = read_only  # the worker processes alone fail, as when the folder turns read-only under them
+main(sys.argv[1:])
+"""
+
+
+def test_a_worker_that_fails_is_one_line_and_nothing_is_committed(tmp_path: Path) -> None:
+    archive, index_dir = tmp_path / "archive", tmp_path / "index"
+    parallel_archive(archive)
+    good_archive(tmp_path / "small")
+    reindex(tmp_path / "small", index_dir)
+    before = stored(index_dir)
+    command = [sys.executable, "-c", WORKER_FAILS, "reindex", "--archive", str(archive), "--index", str(index_dir), "--full"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT)
+    assert result.returncode == 1 and result.stdout == ""
+    assert_one_line_error(result.stderr, f"cannot write the index in {index_dir}", "Read-only file system")
+    assert stored(index_dir) == before
 
 
 def test_workers_end_with_a_killed_reindex_and_the_next_one_runs_at_once(tmp_path: Path) -> None:
