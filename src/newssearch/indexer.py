@@ -33,10 +33,10 @@ from whoosh.reading import IndexReader
 from whoosh.writing import CLEAR, MERGE_SMALL, SegmentWriter
 
 from . import furniture, store
-from .parallel import ParallelWriter
 from .archive import ArchiveFile, scan
 from .article import Article
 from .errors import NewssearchError, Problem, ProblemCap
+from .parallel import ParallelWriter
 from .readers import FileResult, read_file
 from .schema import build_schema, to_document
 
@@ -124,7 +124,7 @@ Duplicate = tuple[str, list[list[Any]]]
 
 @dataclass
 class _IndexedFile:
-    """What the index holds of one archive file (its live documents only)."""
+    """What the index knows of one archive file: its live documents, and its copies of ids that another file's copy won."""
 
     signature: str
     ids: set[str] = field(default_factory=set)  # of every copy in the file, indexed or not
