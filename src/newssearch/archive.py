@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from stat import S_ISREG
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ArchiveNotFound, Problem
+import pathspec
+
+from .errors import ArchiveNotFound, NewssearchError, Problem
 from .readers import reader_for, unknown_type
 
 
@@ -19,17 +21,34 @@ class ArchiveFile:
     signature: str  # changes whenever the file's content may have changed
 
 
-def scan(archive_dir: str | Path) -> tuple[list[ArchiveFile], list[Problem]]:
+IGNORE_FILE = ".newssearchignore"
+"""At the archive's root, in gitignore syntax: files that are in the archive but are not articles."""
+DEFAULT_IGNORES = ("[Rr][Ee][Aa][Dd][Mm][Ee]", "[Rr][Ee][Aa][Dd][Mm][Ee].*")
+"""A README (README.TXT, readme.md, ...) at any depth describes a collection, it is not one of
+its articles (the BBC corpus's README.TXT was indexed as one); ``!README.TXT`` in the ignore
+file takes one back, as these come before the file's own patterns."""
+
+
+@dataclass
+class Scan:
+    files: list[ArchiveFile] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    ignored: int = 0  # files matched by DEFAULT_IGNORES or the archive's IGNORE_FILE
+
+
+def scan(archive_dir: str | Path) -> Scan:
     """List the archive's article files recursively, following symlinks but not their loops.
 
-    Hidden files and folders (names starting with '.') are not part of the archive.
-    Files of unknown type and unreadable folders are reported as problems.
+    Hidden files and folders (names starting with '.') are not part of the archive; files
+    the ignore rules match are counted, not read. Files of unknown type and unreadable
+    folders are reported as problems.
     """
     root = Path(archive_dir)
     if not root.is_dir():
         raise ArchiveNotFound(str(archive_dir))
-    files: list[ArchiveFile] = []
-    problems: list[Problem] = []
+    ignore = _ignore_rules(root)
+    result = Scan()
+    files, problems = result.files, result.problems
     seen_dirs: set[tuple[int, int]] = set()
 
     def report_unreadable(error: OSError) -> None:
@@ -51,6 +70,9 @@ def scan(archive_dir: str | Path) -> tuple[list[ArchiveFile], list[Problem]]:
             if not _printable(relpath):
                 problems.append(Problem(repr(relpath)[1:-1], "file name has undecodable bytes or control characters: rename the file"))
                 continue
+            if ignore.match_file(relpath):
+                result.ignored += 1
+                continue
             if reader_for(name) is None:
                 problems.append(unknown_type(relpath))
                 continue
@@ -63,7 +85,19 @@ def scan(archive_dir: str | Path) -> tuple[list[ArchiveFile], list[Problem]]:
                 problems.append(Problem(relpath, "not a regular file (a pipe, socket or device)"))
                 continue
             files.append(ArchiveFile(relpath, abspath, stat.st_size, f"{stat.st_mtime_ns}:{stat.st_size}"))
-    return files, problems
+    return result
+
+
+def _ignore_rules(root: Path) -> pathspec.GitIgnoreSpec:
+    """The default ignores, then the archive's ignore file (whose patterns win, as in git)."""
+    path = root / IGNORE_FILE
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+        return pathspec.GitIgnoreSpec.from_lines([*DEFAULT_IGNORES, *lines])
+    except (OSError, UnicodeDecodeError) as error:
+        raise NewssearchError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}; fix or remove it") from None
+    except ValueError as error:  # pathspec's invalid pattern
+        raise NewssearchError(f"{path}: {error}; fix the pattern (gitignore syntax)") from None
 
 
 def _printable(name: str) -> bool:

@@ -26,3 +26,4 @@ class Article:
     section: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
     url: str = ""
+    location: str = ""  # where in its file: "line 12" for a record of an export; empty for a whole page

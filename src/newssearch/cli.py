@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from . import furniture
+from .archive import IGNORE_FILE
 from .errors import NewssearchError
 from .indexer import ReindexReport, reindex
 from .search import SORTS, Hit, SearchRequest, SearchResult, related, search
@@ -102,6 +103,8 @@ def _print_report(report: ReindexReport) -> None:
         f"{report.added:,} added, {report.updated:,} updated, {report.removed:,} removed; "
         f"{report.articles:,} article{'' if report.articles == 1 else 's'} in the index."
     )
+    if report.files_ignored:
+        click.echo(f"Ignored: {report.files_ignored:,} file{'' if report.files_ignored == 1 else 's'} (README files and the patterns of {IGNORE_FILE}).")
     if report.furniture_blocks:
         click.echo(f"Site furniture: {report.furniture_blocks:,} lines repeated on {furniture.MIN_PAGES}+ pages of a site left out.")
     warnings = [p for p in report.problems if not p.skipped]

@@ -65,3 +65,37 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.path} ({self.location})" if self.location else self.path
         return f"{where}: {self.reason}"
+
+
+MAX_PROBLEMS_PER_FILE = 20
+"""Problems listed per file and kind; the rest are counted in one line, so a file of a
+million bad lines costs a report of 21 lines, not a million (nor the memory to hold them)."""
+
+
+class ProblemCap:
+    """Adds problems to a list, keeping the first ``MAX_PROBLEMS_PER_FILE`` of each file.
+
+    The rest are only counted as they come (nothing holds them), and ``close`` adds one
+    line per file saying how many more there were; it is skipped if any of them was.
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        self._seen: dict[str, int] = {}
+        self._unlisted: dict[str, list[int]] = {}  # path -> [count, of which skipped]
+
+    def add(self, problem: Problem) -> None:
+        seen = self._seen[problem.path] = self._seen.get(problem.path, 0) + 1
+        if seen <= MAX_PROBLEMS_PER_FILE:
+            self.problems.append(problem)
+            return
+        unlisted = self._unlisted.setdefault(problem.path, [0, 0])
+        unlisted[0] += 1
+        unlisted[1] += problem.skipped
+
+    def close(self) -> None:
+        for path, (count, skipped) in self._unlisted.items():
+            self.problems.append(
+                Problem(path, f"{count:,} more problems not listed ({skipped:,} of them skipped)", skipped=skipped > 0)
+            )
+        self._unlisted.clear()

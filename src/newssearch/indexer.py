@@ -3,10 +3,22 @@
 Incremental by default: only files whose size or mtime changed are read again, and
 articles whose file is gone are removed. ``full=True`` rebuilds everything. Either
 way the new index becomes visible in one atomic commit (see ``store``).
+
+An article id found in several places is indexed once, from the copy whose archive path
+sorts first (by character code), and within that file from its earliest record; the
+other copies are reported at every reindex. The rule depends on the archive alone, so an
+incremental reindex ends as a full one would. It needs to know where the losing copies
+are, which are not in the index: the winning document lists every copy (path, file
+signature, place) in its ``copies`` column. A column of the documents, rather than a
+side file or hidden documents, commits atomically with them in Whoosh's one commit and
+is invisible to search. A file holding a copy of an id that a changed, new or removed
+file holds is read again with it (and so on, until no such file is left), so the winner
+of every id involved is chosen again from all its copies.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -22,7 +34,9 @@ from whoosh.writing import CLEAR, MERGE_SMALL, SegmentWriter
 
 from . import furniture, store
 from .archive import ArchiveFile, scan
-from .errors import NewssearchError, Problem
+from .article import Article
+from .errors import NewssearchError, Problem, ProblemCap
+from .parallel import ParallelWriter
 from .readers import FileResult, read_file
 from .schema import build_schema, to_document
 
@@ -45,11 +59,13 @@ class ReindexReport:
 
     full: bool
     files: int = 0  # article files in the archive
+    files_ignored: int = 0  # matched by the ignore rules (archive.IGNORE_FILE, READMEs)
     files_read: int = 0  # of which read this time (new or changed)
     added: int = 0
     updated: int = 0
     removed: int = 0
     furniture_blocks: int = 0  # lines found on many pages of one site, left out of their text
+    duplicates: int = 0  # copies of an article id not indexed, as another copy is (each in problems)
     articles: int = 0  # in the index afterwards
     seconds: float = 0.0
     finished: str = ""
@@ -70,7 +86,8 @@ def reindex(archive_dir: str | Path, index_dir: str | Path, full: bool = False, 
     """Index new and changed archive files, drop removed ones; everything if ``full``."""
     started = time.perf_counter()
     index_dir = Path(index_dir)
-    files, problems = scan(archive_dir)
+    found = scan(archive_dir)
+    files = found.files
     with store.write_lock(index_dir):
         if store.exists(index_dir):
             index = whoosh_index.open_dir(str(index_dir), indexname=store.INDEX_NAME)
@@ -82,7 +99,7 @@ def reindex(archive_dir: str | Path, index_dir: str | Path, full: bool = False, 
                 f"the archive folder {archive_dir} holds no articles: not emptying the index "
                 "(an unmounted drive?); to empty it on purpose, run reindex --full"
             )
-        report = ReindexReport(full=full, files=len(files), problems=problems)
+        report = ReindexReport(full=full, files=len(files), files_ignored=found.ignored, problems=found.problems)
         try:
             _update(index, files, report, progress)
         except OSError as error:  # a full disk, a folder gone read-only: the last commit still stands
@@ -101,19 +118,23 @@ def reindex(archive_dir: str | Path, index_dir: str | Path, full: bool = False, 
     return report
 
 
+Duplicate = tuple[str, list[list[Any]]]
+"""An article id and its copies, the indexed one first: [path, file signature, location, record number]."""
+
+
 @dataclass
 class _IndexedFile:
-    """What the index holds of one archive file (its live documents only)."""
+    """What the index knows of one archive file: its live documents, and its copies of ids that another file's copy won."""
 
     signature: str
-    ids: set[str] = field(default_factory=set)
+    ids: set[str] = field(default_factory=set)  # of every copy in the file, indexed or not
     blocks: list[set[int]] = field(default_factory=list)  # per page: its line hashes (furniture.py)
     dropped: list[set[int]] = field(default_factory=list)  # per page: the lines left out as furniture
 
 
 def _update(index: FileIndex, files: list[ArchiveFile], report: ReindexReport, progress: Progress | None) -> None:
     with index.reader() as reader:
-        indexed = _indexed_files(reader)
+        indexed, duplicated = _indexed_files(reader)
     by_path = {f.relpath: f for f in files}
     unchanged = {
         path: known for path, known in indexed.items()
@@ -126,49 +147,104 @@ def _update(index: FileIndex, files: list[ArchiveFile], report: ReindexReport, p
     )
     recheck = {path for path, known in unchanged.items() if [b & furniture_blocks for b in known.blocks] != known.dropped}
     batch += _read_all([by_path[path] for path in sorted(recheck)])
-    stale = set(indexed) - (unchanged.keys() - recheck)
+    gone_ids = set().union(*(known.ids for path, known in indexed.items() if path not in unchanged))  # changed or removed
+    batch += _read_sharing_ids(unchanged, gone_ids, batch, by_path)
+    kept = unchanged.keys() - {file.relpath for file, _ in batch}
+    stale = set(indexed) - kept
     report.files_read = len(batch)
     report.furniture_blocks = len(furniture_blocks)
-    if not batch and not stale:
-        return
-    old_ids = set().union(*(known.ids for known in indexed.values()))
-    stale_ids = set().union(*(indexed[path].ids for path in stale))
-    new_ids = _write(index, batch, stale, furniture_blocks, report, progress)
-    report.added = len(new_ids - old_ids)
-    report.updated = len(new_ids) - report.added
-    report.removed = len(stale_ids - new_ids)
+    # Duplicates among kept files are as the index recorded them; the batch's are found by _write.
+    duplicates = [(article_id, where) for article_id, where in duplicated if where[0][0] in kept]
+    if batch or stale:
+        old_ids = set().union(*(known.ids for known in indexed.values()))
+        stale_ids = set().union(*(indexed[path].ids for path in stale))
+        new_ids = _write(index, batch, stale, furniture_blocks, report, progress, duplicates)
+        report.added = len(new_ids - old_ids)
+        report.updated = len(new_ids) - report.added
+        report.removed = len(stale_ids - new_ids)
+    _report_duplicates(duplicates, report)
+
+
+def _read_sharing_ids(
+    unchanged: dict[str, _IndexedFile], gone_ids: set[str], batch: list[tuple[ArchiveFile, FileResult]], by_path: dict[str, ArchiveFile],
+) -> list[tuple[ArchiveFile, FileResult]]:  # fmt: skip
+    """Read the unchanged files that hold a copy of an id held by a file read or removed, to a fixpoint.
+
+    Then every copy of every id written is in the batch, and its winner is chosen from all of them.
+    """
+    holders: dict[str, list[str]] = {}
+    for path, known in unchanged.items():
+        for article_id in known.ids:
+            holders.setdefault(article_id, []).append(path)
+    waiting = unchanged.keys() - {file.relpath for file, _ in batch}
+    involved = gone_ids | {a.id for _, result in batch for a in result.articles}
+    more: list[tuple[ArchiveFile, FileResult]] = []
+    while involved:
+        paths = sorted({path for article_id in involved for path in holders.get(article_id, ()) if path in waiting})
+        waiting -= set(paths)
+        read = list(_read_all([by_path[path] for path in paths]))
+        more += read
+        involved = {a.id for _, result in read for a in result.articles}.union(*(unchanged[p].ids for p in paths))
+    return more
 
 
 def _write(
     index: FileIndex, batch: list[tuple[ArchiveFile, FileResult]], stale: set[str], furniture_blocks: set[int],
-    report: ReindexReport, progress: Progress | None,
+    report: ReindexReport, progress: Progress | None, duplicates: list[Duplicate],
 ) -> set[str]:  # fmt: skip
-    """Delete the stale files' articles, add the batch's, commit; the ids written."""
+    """Delete the stale files' articles, add the batch's winning copies, commit; the ids written.
+
+    The ids' duplicates found in the batch are added to ``duplicates``.
+    """
+    batch = sorted(batch, key=lambda item: item[0].relpath)  # the winning rule: the first path, then the first record
+    copies: dict[str, list[tuple[ArchiveFile, int, Article]]] = {}
+    for file, result in batch:
+        for number, article in enumerate(result.articles):
+            copies.setdefault(article.id, []).append((file, number, article))
     total_bytes = sum(f.size for f, _ in batch)
     writer = _writer(index, total_bytes)
     try:
         for path in stale if not report.full else ():
             writer.delete_by_term("path", path)
         add = writer.add_document if report.full else writer.update_document
-        new_ids: dict[str, str] = {}
         for file, result in batch:
             report.problems.extend(result.problems)
             for article in result.articles:
-                if article.id in new_ids:
-                    report.problems.append(
-                        Problem(article.path, f"duplicate article id {article.id!r}, first read from {new_ids[article.id]}")
-                    )
+                places = copies[article.id]
+                if places[0][2] is not article:
                     continue
-                new_ids[article.id] = article.path
+                where = [[f.relpath, f.signature, a.location, number] for f, number, a in places] if len(places) > 1 else []
+                if where:
+                    duplicates.append((article.id, where))
                 blocks = furniture.blocks(article)
-                add(**to_document(furniture.strip(article, furniture_blocks), file, blocks, blocks & furniture_blocks))
+                document = to_document(furniture.strip(article, furniture_blocks), file, blocks, blocks & furniture_blocks)
+                add(**document, copies=json.dumps(where).encode() if where else b"")
             if progress:
                 progress(file.size, total_bytes)
         writer.commit(mergetype=CLEAR if report.full else MERGE_SMALL)
     except BaseException:
         writer.cancel()
         raise
-    return set(new_ids)
+    return set(copies)
+
+
+def _report_duplicates(duplicates: list[Duplicate], report: ReindexReport) -> None:
+    """Each copy not indexed, as a problem of its file naming the indexed copy (at most 20 per file)."""
+    losers = sorted(
+        (path, number, Problem(path, f"duplicate article id {article_id!r}: the copy in {_place(where[0])} is indexed", location))
+        for article_id, where in duplicates
+        for path, _, location, number in where[1:]
+    )
+    cap = ProblemCap(report.problems)
+    for _, _, problem in losers:
+        cap.add(problem)
+    cap.close()
+    report.duplicates = len(losers)
+
+
+def _place(copy: list[Any]) -> str:
+    path, _, location, _ = copy
+    return f"{path} ({location})" if location else path
 
 
 def _writer(index: FileIndex, total_bytes: int) -> SegmentWriter:
@@ -185,20 +261,22 @@ def _writer(index: FileIndex, total_bytes: int) -> SegmentWriter:
     """
     procs = os.cpu_count() or 1
     if procs > 1 and total_bytes >= PARALLEL_BYTES:
-        return index.writer(procs=procs, multisegment=True, limitmb=WRITER_MB // procs, compound=False)
+        return ParallelWriter(index, procs=procs, multisegment=True, limitmb=WRITER_MB // procs, compound=False)
     return index.writer(limitmb=WRITER_MB, compound=False)
 
 
-def _indexed_files(reader: IndexReader) -> dict[str, _IndexedFile]:
-    """What the index holds, by archive path, read from columns of the live documents.
+def _indexed_files(reader: IndexReader) -> tuple[dict[str, _IndexedFile], list[Duplicate]]:
+    """What the index holds, by archive path, read from columns of the live documents,
+    with the duplicated ids; a file whose copies all lost is known from the winners' ``copies``.
 
     Columns, not the lexicon: terms of deleted documents linger in the lexicon.
     """
     files: dict[str, _IndexedFile] = {}
+    duplicated: list[Duplicate] = []
     if not reader.doc_count():
-        return files
+        return files, duplicated
     keys, ids = reader.column_reader("filekey"), reader.column_reader("id")
-    blocks, dropped = reader.column_reader("blocks"), reader.column_reader("dropped")
+    blocks, dropped, copies = reader.column_reader("blocks"), reader.column_reader("dropped"), reader.column_reader("copies")
     for docnum in reader.all_doc_ids():
         path, signature = keys[docnum].split("\0", 1)
         known = files.setdefault(path, _IndexedFile(signature))
@@ -206,7 +284,12 @@ def _indexed_files(reader: IndexReader) -> dict[str, _IndexedFile]:
         if page_blocks := furniture.unpack(blocks[docnum]):
             known.blocks.append(page_blocks)
             known.dropped.append(furniture.unpack(dropped[docnum]))
-    return files
+        if where := copies[docnum]:
+            duplicated.append((ids[docnum], json.loads(where)))
+    for article_id, where in duplicated:
+        for path, signature, _, _ in where[1:]:
+            files.setdefault(path, _IndexedFile(signature)).ids.add(article_id)
+    return files, duplicated
 
 
 def _read_all(files: list[ArchiveFile]) -> Iterator[tuple[ArchiveFile, FileResult]]:

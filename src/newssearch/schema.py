@@ -32,7 +32,7 @@ from .article import Article
 from . import furniture
 from .duplicates import sketch
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Bump when the fields or analyzers change: an older index then needs ``reindex --full``."""
 
 TITLE_BOOST = 1.5
@@ -133,6 +133,7 @@ def build_schema() -> Schema:
         sketch=COLUMN(columns.VarBytesColumn()),  # near-duplicate fingerprint (duplicates.py)
         blocks=COLUMN(columns.VarBytesColumn()),  # a page's line hashes (furniture.py)
         dropped=COLUMN(columns.VarBytesColumn()),  # the lines left out of it as furniture
+        copies=COLUMN(columns.VarBytesColumn()),  # where each copy of a duplicated id is (indexer.py)
         filekey=ID(sortable=True),  # "path\0signature": reindex sees changed files from this column alone
     )
 

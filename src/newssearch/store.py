@@ -96,12 +96,29 @@ class SearchIndex:
             return None
 
 
+_held_locks: set[int] = set()
+
+
+def _close_locks_in_child() -> None:
+    """A forked child (a writer's worker process) lets go of the write lock at once.
+
+    An flock belongs to the open file, which a forked child shares: a worker that
+    outlived a killed reindex would otherwise keep every later reindex out.
+    """
+    for fd in _held_locks:
+        os.close(fd)
+    _held_locks.clear()
+
+
+os.register_at_fork(after_in_child=_close_locks_in_child)
+
+
 @contextmanager
 def write_lock(index_dir: Path) -> Iterator[None]:
     """Hold the index's write lock: one reindex at a time.
 
     An flock is released by the kernel when its process dies, so a killed
-    reindex never leaves a stale lock behind.
+    reindex never leaves a stale lock behind; its forked children do not hold it.
     """
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
@@ -115,8 +132,10 @@ def write_lock(index_dir: Path) -> Iterator[None]:
             if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
                 raise IndexLocked(str(index_dir)) from None
             raise
+        _held_locks.add(fd)
         yield
     finally:
+        _held_locks.discard(fd)
         os.close(fd)
 
 

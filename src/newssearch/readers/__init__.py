@@ -1,7 +1,8 @@
 """Readers: one module per archive format, picked by file name.
 
 ``read_file`` turns one archive file into articles plus the problems met on the way;
-it never raises for bad input, so one bad file cannot stop a reindex.
+it never raises, whatever goes wrong in a reader (bad input, or a bug no one foresaw),
+so one file cannot stop a reindex: it is reported with its path and the reason.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ..article import Article
-from ..errors import Problem, ReadError
+from ..errors import Problem, ProblemCap, ReadError
 from . import export, html, reuters, text
 from .decoding import decode
 from .record import Output
@@ -62,8 +63,15 @@ class FileResult:
 
 
 def read_file(abspath: str, relpath: str) -> FileResult:
-    """Read every article of one archive file; problems are collected, never raised."""
+    """Read every article of one archive file; problems are collected (at most
+    ``MAX_PROBLEMS_PER_FILE`` listed, the rest counted), never raised.
+
+    An exception no reader anticipated (a ``RecursionError`` from JSON nested 100,000
+    deep, a reader's bug) ends this file's reading: the articles read before it are kept
+    and the file is reported with the exception, so the rest of the archive is indexed.
+    """
     result = FileResult(relpath)
+    problems = ProblemCap(result.problems)
     reader = reader_for(relpath)
     if reader is None:
         result.problems.append(unknown_type(relpath))
@@ -72,15 +80,22 @@ def read_file(abspath: str, relpath: str) -> FileResult:
     try:
         content, warning = decode(_read_bytes(abspath, relpath, limit), relpath)
         if warning:
-            result.problems.append(warning)
+            problems.add(warning)
         for output in reader(content, relpath):
             if isinstance(output, Article) and len(output.body) > MAX_BODY_CHARS:
                 output = Problem(relpath, f"article {output.id!r} is {len(output.body):,} characters, over the {MAX_BODY_CHARS:,} limit: is it one article?")
-            (result.articles if isinstance(output, Article) else result.problems).append(output)
+            if isinstance(output, Article):
+                result.articles.append(output)
+            else:
+                problems.add(output)
     except ReadError as error:
-        result.problems.append(Problem(relpath, str(error)))
+        problems.add(Problem(relpath, str(error)))
     except OSError as error:
-        result.problems.append(Problem(relpath, f"cannot read file: {error.strerror or error}"))
+        problems.add(Problem(relpath, f"cannot read file: {error.strerror or error}"))
+    except Exception as error:  # noqa: BLE001  (any failure is this file's, not the reindex's)
+        read = f" after {len(result.articles):,} articles" if result.articles else ""
+        problems.add(Problem(relpath, f"reading stopped{read}: {type(error).__name__}: {str(error)[:200]}"))
+    problems.close()
     if not result.articles and not any(p.skipped for p in result.problems):
         result.problems.append(Problem(relpath, "no articles found in the file"))
     return result

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from ..errors import Problem, ReadError
 from .record import Output, article_from_record
 
+_TOO_DEEP = "JSON nested too deeply (thousands of levels) to be an article"
+
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # article bodies exceed csv's 128 KiB default
 
 
@@ -26,6 +28,9 @@ def read_jsonl(text: str, path: str) -> Iterator[Output]:
         except json.JSONDecodeError as error:
             yield Problem(path, f"malformed JSON ({error.msg}, column {error.colno})", f"line {number}")
             continue
+        except RecursionError:
+            yield Problem(path, _TOO_DEEP, f"line {number}")
+            continue
         yield from article_from_record(record, path, number, f"line {number}")
 
 
@@ -34,6 +39,8 @@ def read_json(text: str, path: str) -> Iterator[Output]:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise ReadError(f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}") from None
+    except RecursionError:
+        raise ReadError(_TOO_DEEP) from None
     if isinstance(data, dict):
         data = data.get("articles", [data])
     if not isinstance(data, list):

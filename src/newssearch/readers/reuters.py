@@ -65,6 +65,7 @@ def read(text: str, path: str) -> Iterator[Output]:
             path=path,
             date=date,
             source="Reuters",
+            location=location,
             tags=tuple(
                 dict.fromkeys(_text(d) for kind in ("TOPICS", "PLACES") for d in re.findall(r"<D>(.*?)</D>", _element(record, kind)))
             ),

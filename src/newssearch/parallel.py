@@ -1,0 +1,107 @@
+"""Whoosh's multi-process writer, made to fail and to die with its parent cleanly.
+
+Whoosh's ``MpWriter`` forks one worker per core to analyse documents. As shipped, a
+worker that fails (a full disk, an index folder gone read-only) prints its traceback and
+exits, and the parent commits without that worker's segment, or fails later with a
+traceback of its own; and a worker outlives a parent killed with SIGKILL, idle forever
+on its job queue. Here:
+
+- a worker asks the kernel to kill it when its parent dies (Linux ``PR_SET_PDEATHSIG``);
+- a worker that fails exits quietly, with an ``OSError``'s errno as its exit status;
+- the parent checks its workers while it waits to hand them a batch (Whoosh's parent
+  waited forever on a full job queue once they had died) and before committing, and
+  raises their error there, so ``reindex`` reports it in one line and nothing is committed;
+- cancelling stops the workers instead of leaving them waiting for work.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import queue
+import signal
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.writing import SegmentWriter
+
+from .errors import NewssearchError
+
+_FAILED = 255
+"""A worker's exit status for a failure that was not an OSError (errno values are smaller)."""
+_PR_SET_PDEATHSIG = 1
+
+
+class _Worker(SubWriterTask):
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._parent = os.getpid()
+
+    def run(self) -> None:
+        _die_with_parent(self._parent)
+        try:
+            super().run()
+        except OSError as error:
+            sys.exit(error.errno if error.errno and 0 < error.errno < _FAILED else _FAILED)
+        except BaseException:  # noqa: BLE001  (Ctrl-C or a bug: the parent reports it, in one line)
+            sys.exit(_FAILED)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel SIGKILL this process when its parent dies; exit now if it already has."""
+    prctl = getattr(ctypes.CDLL(None), "prctl", None)
+    if prctl is not None:  # Linux; elsewhere an orphan ends when its job queue's pipe breaks
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(_FAILED)
+
+
+class _JobQueue:
+    """The parent's end of the job queue: a put that gives up when the workers have failed."""
+
+    def __init__(self, jobs: Any, check: Callable[[], None]) -> None:
+        self.jobs, self._check = jobs, check
+
+    def put(self, job: Any) -> None:
+        while True:
+            self._check()
+            try:
+                return self.jobs.put(job, timeout=0.5)
+            except queue.Full:
+                continue
+
+
+class ParallelWriter(MpWriter):
+    """An ``MpWriter`` whose workers die with it and whose failures surface in the parent."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.jobqueue = _JobQueue(self.jobqueue, self._check_workers)
+
+    def _new_task(self) -> _Worker:
+        task = _Worker(self.storage, self.indexname, self.jobqueue.jobs, self.resultqueue, self.subargs, self.multisegment)
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def _commit_toc(self, segments: list[Any]) -> None:
+        self._check_workers()
+        super()._commit_toc(segments)
+
+    def cancel(self) -> None:
+        for task in self.tasks:
+            task.kill()
+        for task in self.tasks:
+            task.join()
+        SegmentWriter.cancel(self)
+
+    def _check_workers(self) -> None:
+        for task in self.tasks:
+            code = task.exitcode
+            if code is None or code == 0:
+                continue
+            if 0 < code < _FAILED:
+                raise OSError(code, os.strerror(code))
+            raise NewssearchError(f"a writer process failed (exit status {code}); the previous index is unchanged: run reindex again")
