@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -77,6 +78,21 @@ def test_reuters_records_without_body_keep_their_title() -> None:
     unprocessed = articles["reuters-99"]  # <TEXT TYPE="UNPROC">: no TITLE or BODY elements
     assert unprocessed.title == "FEDERAL RESERVE WEEKLY REPORT 1 - FEB 26"
     assert "Net free reserves" in unprocessed.body
+
+
+def test_reuters_record_without_end_tag_ends_where_the_next_one_starts(tmp_path: Path) -> None:
+    text = gzip.open(REUTERS / "reut2-000.sgm.gz").read().decode("utf-8")
+    first_three = text[: text.index('<REUTERS TOPICS="NO" LEWISSPLIT="TRAIN" CGISPLIT="TRAINING-SET" OLDID="5547" NEWID="4">')]
+    broken = tmp_path / "broken.sgm"
+    broken.write_text(first_three.replace("</REUTERS>", "", 1), encoding="utf-8")  # record 1 loses its end tag
+    intact = {a.id: a for a in read(REUTERS / "reut2-000.sgm.gz").articles}
+    result = read(broken)
+    assert [a.id for a in result.articles] == ["reuters-1", "reuters-2", "reuters-3"]
+    for article in result.articles:  # each record as itself: record 2 is not inside record 1
+        assert article == replace(intact[article.id], path="broken.sgm")
+    [problem] = result.problems
+    assert (problem.location, problem.skipped) == ("line 2", False)
+    assert "without its </REUTERS> end tag" in problem.reason
 
 
 def test_reuters_non_utf8_byte_is_a_warning_not_a_loss() -> None:

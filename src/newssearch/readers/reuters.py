@@ -17,7 +17,8 @@ from ..errors import Problem
 from .dates import parse_date
 from .record import Output, clean_text, unrecognised_date
 
-_RECORD = re.compile(r"<REUTERS\b([^>]*)>(.*?)</REUTERS>", re.DOTALL)
+# A record ends at its </REUTERS>, or where the next record starts if that tag is missing.
+_RECORD = re.compile(r"<REUTERS\b([^>]*)>(.*?)(</REUTERS>|(?=<REUTERS\b)|\Z)", re.DOTALL)
 _NEWID = re.compile(r'NEWID="(\d+)"')
 _DATE = re.compile(r"(\d{1,2}-[A-Z]{3}-\d{4})\s+(\d\d:\d\d:\d\d)?")
 _TAG = re.compile(r"<[^>]+>")
@@ -45,6 +46,8 @@ def read(text: str, path: str) -> Iterator[Output]:
             yield Problem(path, "<REUTERS> record without a NEWID attribute", location)
             continue
         record = match[2]
+        if not match[3]:
+            yield Problem(path, "<REUTERS> record without its </REUTERS> end tag: read up to the next record", location, skipped=False)
         raw_date = _text(_element(record, "DATE"))
         date_match = _DATE.search(raw_date)
         # The time is sometimes garbled ('605:12:19.12'): then the day alone is kept.
