@@ -171,7 +171,7 @@ def _print_result(result: SearchResult) -> None:
 def _print_hits(hits: list[Hit], start: int) -> None:
     color = _color()
     for number, hit in enumerate(hits, start=start):
-        click.echo(click.style(f"{number:>3}. {hit.title}", bold=True), color=color)
+        click.echo(click.style(f"{number:>3}. {hit.display_title}", bold=True), color=color)
         meta = [hit.date.strftime("%Y-%m-%d") if hit.date else "undated", hit.source, hit.url or hit.path, f"id {hit.id}"]
         click.echo("     " + " · ".join(m for m in meta if m))
         click.echo("     " + _terminal_snippet(hit.snippet), color=color)

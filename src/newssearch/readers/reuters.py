@@ -2,8 +2,9 @@
 
 Each record becomes an article ``reuters-<NEWID>`` with its DATE, TITLE, DATELINE
 (which opens the body, as on the wire), BODY, and TOPICS and PLACES as tags.
-Records without a BODY keep their unprocessed text; "brief" records (a headline with
-the placeholder body "Blah blah blah.") are indexed by title alone.
+Records without a BODY keep their unprocessed text, and without a TITLE an empty title
+(the display shows their opening words); "brief" records (a headline with the
+placeholder body "Blah blah blah.") are indexed by title alone.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def read(text: str, path: str) -> Iterator[Output]:
             body = f"{dateline} - {body}"
         yield Article(
             id=f"reuters-{newid[1]}",
-            title=_text(_element(content, "TITLE")) or body.split("\n", 1)[0][:120],
+            title=_text(_element(content, "TITLE")),
             body=body,
             path=path,
             date=date,
