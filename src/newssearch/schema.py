@@ -32,7 +32,7 @@ from .article import Article
 from . import furniture
 from .duplicates import sketch
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Bump when the fields or analyzers change: an older index then needs ``reindex --full``."""
 
 TITLE_BOOST = 1.5
@@ -131,8 +131,8 @@ def build_schema() -> Schema:
         url=ID(stored=True),
         path=ID(stored=True),
         sketch=COLUMN(columns.VarBytesColumn()),  # near-duplicate fingerprint (duplicates.py)
-        blocks=COLUMN(columns.VarBytesColumn()),  # a page's line hashes (furniture.py)
-        dropped=COLUMN(columns.VarBytesColumn()),  # the lines left out of it as furniture
+        blocks=COLUMN(columns.VarBytesColumn()),  # a page's record for the furniture rule (furniture.py)
+        dropped=COLUMN(columns.VarBytesColumn()),  # the lines left out of it as furniture, as text
         filekey=ID(sortable=True),  # "path\0signature": reindex sees changed files from this column alone
     )
 
@@ -141,7 +141,7 @@ def filekey(file: ArchiveFile) -> str:
     return f"{file.relpath}\0{file.signature}"
 
 
-def to_document(article: Article, file: ArchiveFile, blocks: set[int], dropped: set[int]) -> dict[str, object]:
+def to_document(article: Article, file: ArchiveFile, page: furniture.Page | None, dropped: list[str]) -> dict[str, object]:
     """The Whoosh document for an article read from ``file``, with its furniture bookkeeping."""
     document: dict[str, object] = {
         "id": article.id,
@@ -158,8 +158,8 @@ def to_document(article: Article, file: ArchiveFile, blocks: set[int], dropped: 
         "path": article.path,
         "filekey": filekey(file),
         "sketch": sketch(article.title, article.body),
-        "blocks": furniture.pack(blocks),
-        "dropped": furniture.pack(dropped),
+        "blocks": furniture.pack(page),
+        "dropped": furniture.pack_lines(dropped),
     }
     if article.date is not None:
         document["date"] = f"{article.date:%Y-%m-%d}"
