@@ -46,7 +46,9 @@ class HyphenFilter(Filter):
     """Make ``co-operation`` and ``cooperation`` find each other.
 
     At index time a hyphenated word yields its parts and the joined word; at query
-    time only the joined word, which matches either spelling in the text.
+    time only the joined word, which matches either spelling in the text. All of them
+    take the word's one position (this filter runs after the StopFilter, which numbers
+    positions afresh), so a quoted phrase with a hyphenated word in it still matches.
     """
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
@@ -106,8 +108,8 @@ def day_range(since: date | None, until: date | None) -> q.Query:
 
 
 def text_analyzer(stem: bool = True) -> Analyzer:
-    analyzer = RegexTokenizer(TOKEN_PATTERN) | HyphenFilter() | LowercaseFilter() | CharsetFilter(accent_map)
-    return analyzer | StopFilter() | StemFilter(cachesize=100_000) if stem else analyzer
+    analyzer = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+    return analyzer | StopFilter() | HyphenFilter() | StemFilter(cachesize=100_000) if stem else analyzer | HyphenFilter()
 
 
 def build_schema() -> Schema:
