@@ -67,6 +67,19 @@ def test_repeated_article_text_stays_and_the_template_goes(tmp_path: Path) -> No
     assert FOOTER in text and "left out of 13 pages" in text and "    story-10.txt" in text
 
 
+def test_pages_that_open_alike_are_still_different_pages(tmp_path: Path) -> None:
+    """Pages count once per story (headline and first line): a share bar opening every page does not make them one."""
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    share = "Share this article on Facebook, Twitter or by email"
+    for n in range(1, 6):
+        headline, paragraphs = bbc_article(f"sport/{n:03d}")
+        (archive / f"match-{n}.txt").write_text(site_page(headline, [share, *paragraphs]), encoding="utf-8")
+    report = reindex(archive, tmp_path / "index")
+    assert (report.furniture_blocks, report.furniture_lines) == (1, 5)
+    assert ids(SearchIndex(tmp_path / "index"), '"all rights reserved"') == set()
+
+
 @pytest.fixture(scope="module")
 def archive_index(tmp_path_factory: pytest.TempPathFactory) -> tuple[ReindexReport, SearchIndex]:
     """Real articles in every format: three BBC sections as saved text pages, BBC stories as HTML

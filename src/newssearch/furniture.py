@@ -10,7 +10,7 @@ a columnist's note, a republished copy. A line is left out of a page only when a
   which teasers on other pages quote);
 - it is on ``MIN_PAGES`` or more pages of the same site, and on at least ``MIN_SHARE``
   of that site's pages: a template is on a good part of a site, related stories are not.
-  Pages with the same lead count once (copies of one story share all their lines);
+  Pages with the same headline and lead count once (copies of one story share all their lines);
 - it is at an edge of the page: in the run of such lines at the top or the bottom of the
   text (shorter lines between them do not break the run; a line that is not furniture
   does). A repeated line between the article's own paragraphs is the article's;
@@ -48,7 +48,7 @@ class Page:
     """What the furniture rule needs of a page, small enough to keep in the index per page."""
 
     site: int  # hash of the page's source, or of its folder when it names none
-    lead: int  # hash of its first line: pages with the same lead count once
+    story: int  # hash of its headline and first line: copies of one story count as one page
     words: int  # words in its body
     lines: tuple[tuple[int, int], ...]  # (hash, words) of each later line of MIN_WORDS words or more, in order
 
@@ -78,8 +78,9 @@ def page(article: Article) -> Page | None:
         return None
     site = _site(article)
     lead = article.body.split("\n", 1)[0]
+    story = _line_hash(site, f"{article.title}\0{lead}")
     lines = tuple((_line_hash(site, line), len(line.split())) for _, line in _long_lines(article.body))
-    return Page(site, _line_hash(site, lead), len(article.body.split()), lines)
+    return Page(site, story, len(article.body.split()), lines)
 
 
 def find(pages: Iterable[Page]) -> set[int]:
@@ -87,18 +88,18 @@ def find(pages: Iterable[Page]) -> set[int]:
     pages = list(pages)
     raw = Counter(h for p in pages for h in {h for h, _ in p.lines})
     candidates = {h for h, count in raw.items() if count >= MIN_PAGES}
-    site_leads: dict[int, set[int]] = {}
-    line_leads: dict[int, set[int]] = {}
+    site_stories: dict[int, set[int]] = {}
+    line_stories: dict[int, set[int]] = {}
     line_site: dict[int, int] = {}
     for p in pages:
-        site_leads.setdefault(p.site, set()).add(p.lead)
+        site_stories.setdefault(p.site, set()).add(p.story)
         for h, _ in p.lines:
             if h in candidates:
-                line_leads.setdefault(h, set()).add(p.lead)
+                line_stories.setdefault(h, set()).add(p.story)
                 line_site[h] = p.site
     return {
-        h for h, leads in line_leads.items()
-        if len(leads) >= max(MIN_PAGES, MIN_SHARE * len(site_leads[line_site[h]]))
+        h for h, stories in line_stories.items()
+        if len(stories) >= max(MIN_PAGES, MIN_SHARE * len(site_stories[line_site[h]]))
     }  # fmt: skip
 
 
@@ -137,7 +138,7 @@ def strip(article: Article, furniture: set[int]) -> tuple[Article, list[str]]:
 def pack(p: Page | None) -> bytes:
     if p is None:
         return b""
-    return array("Q", [p.site, p.lead, p.words, *(v for line in p.lines for v in line)]).tobytes()
+    return array("Q", [p.site, p.story, p.words, *(v for line in p.lines for v in line)]).tobytes()
 
 
 def unpack(data: bytes) -> Page | None:
