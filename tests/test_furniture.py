@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import BBC_TAR, REUTERS, bbc_article
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from whoosh.analysis import STOP_WORDS
 
@@ -152,3 +152,46 @@ def test_six_words_of_a_stored_article_found_as_a_phrase_find_it(
     span = words[start : start + 6]
     assume(any(len(word) > 1 and word.lower() not in STOP_WORDS for word in span))  # a phrase a user would search
     assert article_id in ids(index, '"' + " ".join(span) + '"')
+
+
+SPORT = [bbc_article(f"sport/{n:03d}") for n in range(20, 28)]
+TEASERS = [bbc_article(f"tech/{n:03d}") for n in (1, 2)]
+
+
+def page_text(n: int, state: int) -> str:
+    """Page ``n`` of one site: 1 the bare article, 2 with the copyright line, 3 with teasers too."""
+    headline, paragraphs = SPORT[n]
+    boxes = [line for title, lead in TEASERS for line in ("Read more:", title, lead[0])] if state == 3 else []
+    return "\n\n".join([headline, *paragraphs, *boxes, *([FOOTER] if state >= 2 else [])]) + "\n\nsource: The Daily Example\n"
+
+
+def stored(index_dir: Path) -> dict[str, tuple[str, str]]:
+    with SearchIndex(index_dir).searcher() as searcher:
+        return {doc["id"]: (doc["title"], doc["body"]) for doc in searcher.all_stored_fields()}
+
+
+@settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(st.integers(0, len(SPORT) - 1), st.integers(0, 3)), min_size=1, max_size=5))
+@example(steps=[(0, 0), (1, 0)])  # the copyright line drops to two pages: no longer furniture on the two unchanged ones
+@example(steps=[(0, 3), (1, 3), (2, 3)])  # teasers reach a third page: furniture on the two unchanged ones too
+def test_incremental_furniture_equals_full(tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[int, int]]) -> None:
+    """Whether a line is furniture depends on every page of the site: an incremental reindex still equals a full one."""
+    base = tmp_path_factory.mktemp("steps")
+    archive = base / "archive"
+    archive.mkdir()
+    states = {n: 2 for n in range(4)}  # four pages with the copyright line to start with
+    for n, state in states.items():
+        (archive / f"p{n}.txt").write_text(page_text(n, state), encoding="utf-8")
+    reindex(archive, base / "index")
+    for n, state in steps:  # state 0: the page is deleted
+        if states.get(n, 0) == state:
+            continue
+        path = archive / f"p{n}.txt"
+        path.unlink(missing_ok=True) if state == 0 else path.write_text(page_text(n, state), encoding="utf-8")
+        states[n] = state
+        if not any(states.values()):
+            return
+        incremental = reindex(archive, base / "index")
+        full = reindex(archive, base / "full", full=True)
+        assert stored(base / "index") == stored(base / "full")
+        assert (incremental.furniture_blocks, incremental.furniture_lines) == (full.furniture_blocks, full.furniture_lines)
