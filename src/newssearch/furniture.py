@@ -10,7 +10,9 @@ a columnist's note, a republished copy. A line is left out of a page only when a
   which teasers on other pages quote);
 - it is on ``MIN_PAGES`` or more pages of the same site, and on at least ``MIN_SHARE``
   of that site's pages: a template is on a good part of a site, related stories are not.
-  Pages with the same headline and lead count once (copies of one story share all their lines);
+  Pages with the same lead count once: copies and updates of one story share most of
+  their lines (unless that lead is itself on a good part of the site: a share bar or a
+  standfirst template; then the headline tells the stories apart);
 - it is at an edge of the page: in the run of such lines at the top or the bottom of the
   text (shorter lines between them do not break the run; a line that is not furniture
   does). A repeated line between the article's own paragraphs is the article's;
@@ -48,7 +50,8 @@ class Page:
     """What the furniture rule needs of a page, small enough to keep in the index per page."""
 
     site: int  # hash of the page's source, or of its folder when it names none
-    story: int  # hash of its headline and first line: copies of one story count as one page
+    lead: int  # hash of its first line: pages with the same lead are one story...
+    story: int  # ...unless that first line is the site's; then this hash of its headline and first line is
     words: int  # words in its body
     lines: tuple[tuple[int, int], ...]  # (hash, words) of each later line of MIN_WORDS words or more, in order
 
@@ -80,27 +83,33 @@ def page(article: Article) -> Page | None:
     lead = article.body.split("\n", 1)[0]
     story = _line_hash(site, f"{article.title}\0{lead}")
     lines = tuple((_line_hash(site, line), len(line.split())) for _, line in _long_lines(article.body))
-    return Page(site, story, len(article.body.split()), lines)
+    return Page(site, _line_hash(site, lead), story, len(article.body.split()), lines)
 
 
 def find(pages: Iterable[Page]) -> set[int]:
     """The lines on enough pages of their site to be template lines (whether a page loses them is ``cut``'s call)."""
     pages = list(pages)
+    site_pages = Counter(p.site for p in pages)
+    leads = Counter(p.lead for p in pages)
+    site_leads = {p.lead for p in pages if leads[p.lead] >= _enough(site_pages[p.site])}
     raw = Counter(h for p in pages for h in {h for h, _ in p.lines})
     candidates = {h for h, count in raw.items() if count >= MIN_PAGES}
     site_stories: dict[int, set[int]] = {}
     line_stories: dict[int, set[int]] = {}
     line_site: dict[int, int] = {}
     for p in pages:
-        site_stories.setdefault(p.site, set()).add(p.story)
+        story = p.story if p.lead in site_leads else p.lead
+        site_stories.setdefault(p.site, set()).add(story)
         for h, _ in p.lines:
             if h in candidates:
-                line_stories.setdefault(h, set()).add(p.story)
+                line_stories.setdefault(h, set()).add(story)
                 line_site[h] = p.site
-    return {
-        h for h, stories in line_stories.items()
-        if len(stories) >= max(MIN_PAGES, MIN_SHARE * len(site_stories[line_site[h]]))
-    }  # fmt: skip
+    return {h for h, stories in line_stories.items() if len(stories) >= _enough(len(site_stories[line_site[h]]))}
+
+
+def _enough(site_pages: int) -> float:
+    """On how many of a site's pages a line must be to be the site's rather than a story's."""
+    return max(MIN_PAGES, MIN_SHARE * site_pages)
 
 
 def cut(p: Page, furniture: set[int]) -> list[int]:
@@ -138,14 +147,14 @@ def strip(article: Article, furniture: set[int]) -> tuple[Article, list[str]]:
 def pack(p: Page | None) -> bytes:
     if p is None:
         return b""
-    return array("Q", [p.site, p.story, p.words, *(v for line in p.lines for v in line)]).tobytes()
+    return array("Q", [p.site, p.lead, p.story, p.words, *(v for line in p.lines for v in line)]).tobytes()
 
 
 def unpack(data: bytes) -> Page | None:
     if not data:
         return None
     values = array("Q", data)
-    return Page(values[0], values[1], values[2], tuple(zip(values[3::2], values[4::2])))
+    return Page(values[0], values[1], values[2], values[3], tuple(zip(values[4::2], values[5::2])))
 
 
 def pack_lines(lines: list[str]) -> bytes:
