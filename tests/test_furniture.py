@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import BBC_TAR, REUTERS, bbc_article
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from whoosh.analysis import STOP_WORDS
 
@@ -128,10 +128,11 @@ def test_no_bbc_article_text_is_taken_for_furniture(archive_index: tuple[Reindex
         assert expected <= ids(index, f'"{text}"'), text
 
 
-def _stored(index: SearchIndex) -> dict[str, list[tuple[str, str]]]:
+@pytest.fixture(scope="module")
+def stored_articles(archive_index: tuple[ReindexReport, SearchIndex]) -> dict[str, list[tuple[str, str]]]:
     """(id, body) of the stored articles with six words or more, by the reader that read them."""
     kinds: dict[str, list[tuple[str, str]]] = {}
-    for doc in index.searcher().all_stored_fields():
+    for doc in archive_index[1].searcher().all_stored_fields():
         suffix = doc["path"].rsplit(".", 1)[-1]
         kind = {"jsonl": "export", "json": "export", "csv": "export"}.get(suffix, suffix)
         if len(TOKEN_PATTERN.findall(doc["body"])) >= 6:
@@ -140,13 +141,13 @@ def _stored(index: SearchIndex) -> dict[str, list[tuple[str, str]]]:
 
 
 @pytest.mark.parametrize("kind", ["txt", "html", "export", "sgm"])
-@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(data=st.data())
 def test_six_words_of_a_stored_article_found_as_a_phrase_find_it(
-    archive_index: tuple[ReindexReport, SearchIndex], kind: str, data: st.DataObject
+    archive_index: tuple[ReindexReport, SearchIndex], stored_articles: dict[str, list[tuple[str, str]]], kind: str, data: st.DataObject
 ) -> None:
     _, index = archive_index
-    article_id, body = data.draw(st.sampled_from(_stored(index)[kind]), label="article")
+    article_id, body = data.draw(st.sampled_from(stored_articles[kind]), label="article")
     words = TOKEN_PATTERN.findall(body)
     start = data.draw(st.integers(0, len(words) - 6), label="start")
     span = words[start : start + 6]
@@ -170,7 +171,7 @@ def stored(index_dir: Path) -> dict[str, tuple[str, str]]:
         return {doc["id"]: (doc["title"], doc["body"]) for doc in searcher.all_stored_fields()}
 
 
-@settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=6, deadline=None, derandomize=True)
 @given(steps=st.lists(st.tuples(st.integers(0, len(SPORT) - 1), st.integers(0, 3)), min_size=1, max_size=5))
 @example(steps=[(0, 0), (1, 0)])  # the copyright line drops to two pages: no longer furniture on the two unchanged ones
 @example(steps=[(0, 3), (1, 3), (2, 3)])  # teasers reach a third page: furniture on the two unchanged ones too
