@@ -145,12 +145,13 @@ def test_killed_reindex_leaves_previous_index_usable(tmp_path: Path) -> None:
     assert snapshot(index) == snapshot(tmp_path / "full")
 
 
-def site_page(headline: str, paragraphs: list[str], teasers: list[tuple[str, list[str]]]) -> str:
-    """A saved page of one site: the article with a teaser box inside, a copyright line, metadata."""
+FOOTER = "Copyright 2005 The Daily Example. All rights reserved. Sign up for our newsletter."
+
+
+def site_page(headline: str, paragraphs: list[str], teasers: list[tuple[str, list[str]]], footer: str = FOOTER) -> str:
+    """A saved page of one site: the article, a box of teasers under it, a copyright line, metadata."""
     boxes = [line for title, lead in teasers for line in ("Read more:", title, lead[0])]
-    body = [paragraphs[0], paragraphs[1], *boxes, *paragraphs[2:]]
-    footer = "Copyright 2005 The Daily Example. All rights reserved. Sign up for our newsletter."
-    return "\n\n".join([headline, *body, footer]) + "\n\nsource: The Daily Example\n"
+    return "\n\n".join([headline, *paragraphs, *boxes, footer]) + "\n\nsource: The Daily Example\n"
 
 
 def test_furniture_repeated_across_pages_is_left_out(tmp_path: Path) -> None:
@@ -164,7 +165,8 @@ def test_furniture_repeated_across_pages_is_left_out(tmp_path: Path) -> None:
         headline, paragraphs = bbc_article(f"politics/{n:03d}")
         (archive / f"politics-{n:03d}.txt").write_text(site_page(headline, paragraphs, teasers), encoding="utf-8")
     report = reindex(archive, tmp_path / "index")
-    assert report.furniture_blocks >= 4  # two teaser leads, a teaser headline, the copyright line
+    # two teaser headlines and leads and the copyright line, on 8 pages; the copyright line on the other 2
+    assert (report.furniture_blocks, report.furniture_lines) == (5, 8 * 5 + 2)
     index = SearchIndex(tmp_path / "index")
     lead_words = " ".join(teasers[0][1][0].split()[:12])
     found = search(index, SearchRequest(f'"{lead_words}"', page_size=50))
@@ -179,7 +181,7 @@ def test_furniture_repeated_across_pages_is_left_out(tmp_path: Path) -> None:
     for n in range(3, 9):
         (archive / f"politics-{n:03d}.txt").unlink()
     update = reindex(archive, tmp_path / "index")
-    assert (update.files_read, update.furniture_blocks) == (2, 1)  # the copyright line is on all four
+    assert (update.files_read, update.furniture_blocks, update.furniture_lines) == (2, 1, 4)  # the copyright line
     assert teasers[0][1][0] in get_article(index, "politics-001.txt").body
     reindex(archive, tmp_path / "full", full=True)
     assert snapshot(tmp_path / "index") == snapshot(tmp_path / "full")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -75,8 +77,23 @@ def test_reuters_records_without_body_keep_their_title() -> None:
     assert brief.title == "ASSETS OF MONEY MARKET MUTUAL FUNDS ROSE 720.4 MLN DLRS IN LATEST WEEK"
     assert brief.body == ""
     unprocessed = articles["reuters-99"]  # <TEXT TYPE="UNPROC">: no TITLE or BODY elements
-    assert unprocessed.title == "FEDERAL RESERVE WEEKLY REPORT 1 - FEB 26"
+    assert (unprocessed.title, unprocessed.display_title) == ("", "FEDERAL RESERVE WEEKLY REPORT 1 - FEB 26")
     assert "Net free reserves" in unprocessed.body
+
+
+def test_reuters_record_without_end_tag_ends_where_the_next_one_starts(tmp_path: Path) -> None:
+    text = gzip.open(REUTERS / "reut2-000.sgm.gz").read().decode("utf-8")
+    first_three = text[: text.index('<REUTERS TOPICS="NO" LEWISSPLIT="TRAIN" CGISPLIT="TRAINING-SET" OLDID="5547" NEWID="4">')]
+    broken = tmp_path / "broken.sgm"
+    broken.write_text(first_three.replace("</REUTERS>", "", 1), encoding="utf-8")  # record 1 loses its end tag
+    intact = {a.id: a for a in read(REUTERS / "reut2-000.sgm.gz").articles}
+    result = read(broken)
+    assert [a.id for a in result.articles] == ["reuters-1", "reuters-2", "reuters-3"]
+    for article in result.articles:  # each record as itself: record 2 is not inside record 1
+        assert article == replace(intact[article.id], path="broken.sgm")
+    [problem] = result.problems
+    assert (problem.location, problem.skipped) == ("line 2", False)
+    assert "without its </REUTERS> end tag" in problem.reason
 
 
 def test_reuters_non_utf8_byte_is_a_warning_not_a_loss() -> None:
@@ -85,6 +102,26 @@ def test_reuters_non_utf8_byte_is_a_warning_not_a_loss() -> None:
     [warning] = [p for p in result.problems if "UTF-8" in p.reason]
     assert not warning.skipped and warning.location.startswith("line ")
     assert "growth." in next(a for a in result.articles if a.id == "reuters-17980").body
+
+
+def test_no_reader_invents_a_headline(tmp_path: Path) -> None:
+    """An article without a headline has an empty title; only the display shows its opening words."""
+    _, paragraphs = bbc_article("tech/010")
+    body = "\n\n".join(paragraphs)
+    (tmp_path / "export.jsonl").write_text(json.dumps({"id": "j", "body": body}) + "\n", encoding="utf-8")
+    (tmp_path / "export.json").write_text(json.dumps([{"id": "k", "text": body}]), encoding="utf-8")
+    with open(tmp_path / "export.csv", "w", encoding="utf-8", newline="") as file:
+        csv.writer(file).writerows([("id", "content"), ("c", body)])
+    html_body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    (tmp_path / "page.html").write_text(f"<!doctype html><html><head></head><body><article>{html_body}</article></body></html>", encoding="utf-8")
+    for name in ("export.jsonl", "export.json", "export.csv", "page.html"):
+        [article] = read(tmp_path / name).articles
+        assert article.title == "", name
+        shown = article.display_title
+        assert shown.endswith("…") and len(shown) <= 81 and paragraphs[0].startswith(shown.removesuffix("…")), (name, shown)
+    short = tmp_path / "short.jsonl"
+    short.write_text(json.dumps({"body": "Storm closes the port.\n\nMore later."}) + "\n", encoding="utf-8")
+    assert read(short).articles[0].display_title == "Storm closes the port."
 
 
 def test_html_page_yields_article_text_and_metadata_only(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 from conftest import SEED
@@ -176,7 +177,7 @@ def test_json_shape(sample_index: SearchIndex) -> None:
     data = search(sample_index, SearchRequest("START treaty", facets=True)).to_dict()
     assert {"query", "total", "page", "hits", "facets"} <= data.keys()
     hit = data["hits"][0]
-    assert set(hit) == {"id", "title", "date", "source", "tags", "url", "path", "score", "snippet", "similar"}
+    assert set(hit) == {"id", "title", "display_title", "date", "source", "tags", "url", "path", "score", "snippet", "similar"}
     assert hit["date"] is None and isinstance(hit["score"], float)
     dated = search(sample_index, SearchRequest("cocoa")).to_dict()["hits"][0]
     assert dated["date"].startswith("1987-")
@@ -235,3 +236,24 @@ def test_a_search_running_too_long_is_stopped(sample_index: SearchIndex, monkeyp
     for request in (SearchRequest("oil"), SearchRequest("oil", sources=("Reuters",), facets=True, sort="newest")):
         with pytest.raises(QueryError, match="was stopped"):
             search(sample_index, request)
+
+
+def test_an_article_without_a_headline_has_none_in_the_index(tmp_path: Path) -> None:
+    """Its opening words are body, once: not a boosted headline too. The display still shows them."""
+    from conftest import bbc_article
+
+    from newssearch import reindex
+
+    headline, paragraphs = bbc_article("tech/010")
+    records = [{"id": "untitled", "body": "\n\n".join(paragraphs)}, {"id": "titled", "title": headline, "body": paragraphs[-1]}]
+    (tmp_path / "archive").mkdir()
+    (tmp_path / "archive" / "export.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    reindex(tmp_path / "archive", tmp_path / "index")
+    index = SearchIndex(tmp_path / "index")
+    opening = paragraphs[0].split()[:3]
+    for word in opening:
+        assert ids(index, word) == ["untitled"] and ids(index, f"title:{word}") == [], word
+    [hit] = search(index, SearchRequest(" ".join(opening))).hits
+    assert hit.title == "" and paragraphs[0].startswith(hit.display_title.removesuffix("…"))
+    assert hit.to_dict()["display_title"] == hit.display_title and hit.to_dict()["title"] == ""
+    assert get_article(index, "untitled").display_title == hit.display_title

@@ -262,7 +262,7 @@ def test_article_highlight_finds_word_forms_and_prefixes(client: FlaskClient) ->
 
 def test_article_api_json_shape(client: FlaskClient) -> None:
     data = api(client, "/api/article/reuters-821")
-    assert set(data) == {"id", "title", "body", "path", "date", "source", "author", "section", "tags", "url", "related"}
+    assert set(data) == {"id", "title", "display_title", "body", "path", "date", "source", "author", "section", "tags", "url", "related"}
     assert (data["title"], data["date"], data["tags"]) == ("U.S. SIGNS TAX TREATY WITH VIRGIN ISLANDS", "1987-03-02T17:27:14", ["usa", "us-virgin-islands", "guam"])
     assert data["related"] and set(data["related"][0]) >= {"id", "title", "date", "source", "snippet"}
 
@@ -271,7 +271,7 @@ def test_search_api_json_shape(client: FlaskClient) -> None:
     data = api(client, "/api/search?q=START+treaty&page-size=5")
     assert set(data) == {"query", "total", "page", "page_size", "pages", "seconds", "hits", "suggestion", "facets", "timeline"}
     assert (data["query"], data["page"], data["page_size"], len(data["hits"])) == ("START treaty", 1, 5, 5)
-    assert set(data["hits"][0]) == {"id", "title", "date", "source", "tags", "url", "path", "score", "snippet", "similar"}
+    assert set(data["hits"][0]) == {"id", "title", "display_title", "date", "source", "tags", "url", "path", "score", "snippet", "similar"}
     assert data["hits"][0]["id"] == SEED_ID
     assert set(data["facets"]) == {"source", "year", "month", "tags"}
     assert set(data["facets"]["source"][0]) == {"value", "count"}

@@ -8,7 +8,7 @@ The Python API that the CLI and the web app are thin faces over::
     index = SearchIndex("index")                     # read-only, reusable, thread-safe
     result = search(index, SearchRequest("START treaty", facets=True))
     for hit in result.hits:
-        print(hit.title, hit.date, hit.snippet)
+        print(hit.display_title, hit.date, hit.snippet)
 """
 
 from . import whoosh_fix  # noqa: F401  (fixes to Whoosh's writer speed and file handling, see the module)

@@ -105,8 +105,11 @@ def _print_report(report: ReindexReport) -> None:
     )
     if report.files_ignored:
         click.echo(f"Ignored: {report.files_ignored:,} file{'' if report.files_ignored == 1 else 's'} (README files and the patterns of {IGNORE_FILE}).")
-    if report.furniture_blocks:
-        click.echo(f"Site furniture: {report.furniture_blocks:,} lines repeated on {furniture.MIN_PAGES}+ pages of a site left out.")
+    if report.furniture_lines:
+        click.echo(
+            f"Site furniture: {report.furniture_blocks:,} different lines left out of saved pages "
+            f"{report.furniture_lines:,} times (list them: newssearch furniture)."
+        )
     warnings = [p for p in report.problems if not p.skipped]
     if warnings:
         click.echo(f"{len(warnings)} read with a warning (indexed):")
@@ -174,7 +177,7 @@ def _print_result(result: SearchResult) -> None:
 def _print_hits(hits: list[Hit], start: int) -> None:
     color = _color()
     for number, hit in enumerate(hits, start=start):
-        click.echo(click.style(f"{number:>3}. {hit.title}", bold=True), color=color)
+        click.echo(click.style(f"{number:>3}. {hit.display_title}", bold=True), color=color)
         meta = [hit.date.strftime("%Y-%m-%d") if hit.date else "undated", hit.source, hit.url or hit.path, f"id {hit.id}"]
         click.echo("     " + " · ".join(m for m in meta if m))
         click.echo("     " + _terminal_snippet(hit.snippet), color=color)
@@ -232,6 +235,25 @@ def stats_command(index_dir: str, as_json: bool) -> None:
         click.echo(f"  {count:>8,}  {year}")
     if stats.undated:
         click.echo(f"  {stats.undated:>8,}  undated")
+
+
+@main.command("furniture")
+@index_option
+@json_option
+def furniture_command(index_dir: str, as_json: bool) -> None:
+    """List the lines left out of saved pages as site furniture, each with its pages.
+
+    Example: newssearch furniture --json
+    """
+    lines = furniture.removed_lines(SearchIndex(index_dir).searcher().reader())
+    if as_json:
+        _echo_json([{"line": line, "pages": paths} for line, paths in lines.items()])
+        return
+    click.echo(f"{len(lines):,} different lines left out of saved pages as site furniture{':' if lines else '.'}")
+    for line, paths in lines.items():
+        click.echo(f"\n{line}\n  left out of {len(paths):,} page{'' if len(paths) == 1 else 's'}:")
+        for path in paths:
+            click.echo(f"    {path}")
 
 
 @main.command("serve")

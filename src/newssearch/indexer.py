@@ -64,7 +64,8 @@ class ReindexReport:
     added: int = 0
     updated: int = 0
     removed: int = 0
-    furniture_blocks: int = 0  # lines found on many pages of one site, left out of their text
+    furniture_blocks: int = 0  # different lines left out of saved pages as site furniture (furniture.py)
+    furniture_lines: int = 0  # times such a line was left out of a page, over the whole archive
     duplicates: int = 0  # copies of an article id not indexed, as another copy is (each in problems)
     articles: int = 0  # in the index afterwards
     seconds: float = 0.0
@@ -128,8 +129,8 @@ class _IndexedFile:
 
     signature: str
     ids: set[str] = field(default_factory=set)  # of every copy in the file, indexed or not
-    blocks: list[set[int]] = field(default_factory=list)  # per page: its line hashes (furniture.py)
-    dropped: list[set[int]] = field(default_factory=list)  # per page: the lines left out as furniture
+    blocks: list[furniture.Page] = field(default_factory=list)  # per page: what the furniture rule needs of it
+    dropped: list[list[int]] = field(default_factory=list)  # per page: the lines left out as furniture (hashes)
 
 
 def _update(index: FileIndex, files: list[ArchiveFile], report: ReindexReport, progress: Progress | None) -> None:
@@ -142,17 +143,25 @@ def _update(index: FileIndex, files: list[ArchiveFile], report: ReindexReport, p
     }  # fmt: skip
     batch = list(_read_all([f for f in files if f.relpath not in unchanged]))
     # Furniture is judged over the whole archive: unchanged pages whose furniture changed are read again.
-    furniture_blocks = furniture.find(
-        [*(b for known in unchanged.values() for b in known.blocks), *(furniture.blocks(a) for _, r in batch for a in r.articles)]
-    )
-    recheck = {path for path, known in unchanged.items() if [b & furniture_blocks for b in known.blocks] != known.dropped}
+    new_pages = [p for _, r in batch for a in r.articles if (p := furniture.page(a))]
+    furniture_blocks = furniture.find([*(p for known in unchanged.values() for p in known.blocks), *new_pages])
+    recheck = {
+        path for path, known in unchanged.items()
+        if [furniture.dropped(p, furniture_blocks) for p in known.blocks] != known.dropped
+    }  # fmt: skip
     batch += _read_all([by_path[path] for path in sorted(recheck)])
     gone_ids = set().union(*(known.ids for path, known in indexed.items() if path not in unchanged))  # changed or removed
     batch += _read_sharing_ids(unchanged, gone_ids, batch, by_path)
     kept = unchanged.keys() - {file.relpath for file, _ in batch}
     stale = set(indexed) - kept
     report.files_read = len(batch)
-    report.furniture_blocks = len(furniture_blocks)
+    pages = [
+        *(p for path in kept for p in unchanged[path].blocks),
+        *(p for _, r in batch for a in r.articles if (p := furniture.page(a))),
+    ]  # every page of the index after this run
+    removals = [furniture.dropped(p, furniture_blocks) for p in pages]
+    report.furniture_blocks = len({h for hashes in removals for h in hashes})
+    report.furniture_lines = sum(map(len, removals))
     # Duplicates among kept files are as the index recorded them; the batch's are found by _write.
     duplicates = [(article_id, where) for article_id, where in duplicated if where[0][0] in kept]
     if batch or stale:
@@ -216,8 +225,8 @@ def _write(
                 where = [[f.relpath, f.signature, a.location, number] for f, number, a in places] if len(places) > 1 else []
                 if where:
                     duplicates.append((article.id, where))
-                blocks = furniture.blocks(article)
-                document = to_document(furniture.strip(article, furniture_blocks), file, blocks, blocks & furniture_blocks)
+                stripped, dropped = furniture.strip(article, furniture_blocks)
+                document = to_document(stripped, file, furniture.page(article), dropped)
                 add(**document, copies=json.dumps(where).encode() if where else b"")
             if progress:
                 progress(file.size, total_bytes)
@@ -281,9 +290,9 @@ def _indexed_files(reader: IndexReader) -> tuple[dict[str, _IndexedFile], list[D
         path, signature = keys[docnum].split("\0", 1)
         known = files.setdefault(path, _IndexedFile(signature))
         known.ids.add(ids[docnum])
-        if page_blocks := furniture.unpack(blocks[docnum]):
-            known.blocks.append(page_blocks)
-            known.dropped.append(furniture.unpack(dropped[docnum]))
+        if page := furniture.unpack(blocks[docnum]):
+            known.blocks.append(page)
+            known.dropped.append(furniture.line_hashes(page, furniture.unpack_lines(dropped[docnum])))
         if where := copies[docnum]:
             duplicated.append((ids[docnum], json.loads(where)))
     for article_id, where in duplicated:

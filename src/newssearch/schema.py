@@ -46,7 +46,9 @@ class HyphenFilter(Filter):
     """Make ``co-operation`` and ``cooperation`` find each other.
 
     At index time a hyphenated word yields its parts and the joined word; at query
-    time only the joined word, which matches either spelling in the text.
+    time only the joined word, which matches either spelling in the text. All of them
+    take the word's one position (this filter runs after the StopFilter, which numbers
+    positions afresh), so a quoted phrase with a hyphenated word in it still matches.
     """
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
@@ -106,8 +108,8 @@ def day_range(since: date | None, until: date | None) -> q.Query:
 
 
 def text_analyzer(stem: bool = True) -> Analyzer:
-    analyzer = RegexTokenizer(TOKEN_PATTERN) | HyphenFilter() | LowercaseFilter() | CharsetFilter(accent_map)
-    return analyzer | StopFilter() | StemFilter(cachesize=100_000) if stem else analyzer
+    analyzer = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+    return analyzer | StopFilter() | HyphenFilter() | StemFilter(cachesize=100_000) if stem else analyzer | HyphenFilter()
 
 
 def build_schema() -> Schema:
@@ -131,8 +133,8 @@ def build_schema() -> Schema:
         url=ID(stored=True),
         path=ID(stored=True),
         sketch=COLUMN(columns.VarBytesColumn()),  # near-duplicate fingerprint (duplicates.py)
-        blocks=COLUMN(columns.VarBytesColumn()),  # a page's line hashes (furniture.py)
-        dropped=COLUMN(columns.VarBytesColumn()),  # the lines left out of it as furniture
+        blocks=COLUMN(columns.VarBytesColumn()),  # a page's record for the furniture rule (furniture.py)
+        dropped=COLUMN(columns.VarBytesColumn()),  # the lines left out of it as furniture, as text
         copies=COLUMN(columns.VarBytesColumn()),  # where each copy of a duplicated id is (indexer.py)
         filekey=ID(sortable=True),  # "path\0signature": reindex sees changed files from this column alone
     )
@@ -142,7 +144,7 @@ def filekey(file: ArchiveFile) -> str:
     return f"{file.relpath}\0{file.signature}"
 
 
-def to_document(article: Article, file: ArchiveFile, blocks: set[int], dropped: set[int]) -> dict[str, object]:
+def to_document(article: Article, file: ArchiveFile, page: furniture.Page | None, dropped: list[str]) -> dict[str, object]:
     """The Whoosh document for an article read from ``file``, with its furniture bookkeeping."""
     document: dict[str, object] = {
         "id": article.id,
@@ -159,8 +161,8 @@ def to_document(article: Article, file: ArchiveFile, blocks: set[int], dropped: 
         "path": article.path,
         "filekey": filekey(file),
         "sketch": sketch(article.title, article.body),
-        "blocks": furniture.pack(blocks),
-        "dropped": furniture.pack(dropped),
+        "blocks": furniture.pack(page),
+        "dropped": furniture.pack_lines(dropped),
     }
     if article.date is not None:
         document["date"] = f"{article.date:%Y-%m-%d}"

@@ -13,7 +13,7 @@ from whoosh import query as q
 from whoosh.collectors import Collector, FilterCollector, TimeLimit, TopCollector, WrappingCollector
 from whoosh.searching import Hit as WhooshHit, Results, Searcher
 
-from .article import Article
+from .article import Article, display_title
 from .docvalues import FACET_FIELDS, Allowed, DocValues, doc_values
 from .duplicates import fold
 from .errors import ArticleNotFound, QueryError
@@ -71,7 +71,8 @@ class SearchRequest:
 @dataclass
 class Hit:
     id: str
-    title: str
+    title: str  # the headline; empty for an article without one
+    display_title: str  # what to show: the headline, or the body's opening words (article.display_title)
     date: datetime | None
     source: str
     tags: list[str]
@@ -304,6 +305,7 @@ def _hit(hit: WhooshHit, scored: bool, words: frozenset[str] | None = None) -> H
     return Hit(
         id=stored["id"],
         title=stored["title"],
+        display_title=display_title(stored["title"], stored.get("body", "")),
         date=stored.get("published"),
         source=stored.get("source", ""),
         tags=list(_tags(stored)),

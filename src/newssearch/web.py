@@ -294,7 +294,10 @@ def _highlighted(index: SearchIndex, text: str, q: str) -> str:
 
 
 def article_dict(article: Article) -> dict[str, Any]:
-    return {**asdict(article), "date": article.date.isoformat() if article.date else None, "tags": list(article.tags)}
+    return {
+        **asdict(article), "display_title": article.display_title,
+        "date": article.date.isoformat() if article.date else None, "tags": list(article.tags),
+    }  # fmt: skip
 
 
 # Routes -------------------------------------------------------------------------------------
@@ -377,7 +380,7 @@ def _atom(result: SearchResult, links: SearchLinks) -> ET.Element:
     for hit in result.hits:
         entry = _add(feed, "entry")
         url = url_for("web.article_page", article_id=hit.id, _external=True)
-        _add(entry, "title", hit.title)
+        _add(entry, "title", hit.display_title)
         _add(entry, "id", url)
         _add(entry, "link", href=url)
         _add(entry, "updated", _atom_time(hit.date or now))

@@ -37,7 +37,7 @@ def read(text: str, path: str) -> Iterator[Output]:
     url = document.url or ""
     yield Article(
         id=url or path,
-        title=title or paragraphs[0][:80],
+        title=title,
         body=clean_text("\n\n".join(paragraphs)),
         path=path,
         date=parse_date(document.date or ""),

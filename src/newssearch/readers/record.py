@@ -64,7 +64,7 @@ def article_from_record(record: Mapping[str, Any], path: str, number: int, locat
     outputs.append(
         Article(
             id=_first(record, "id") or url or f"{path}#{number}",
-            title=title or body[:80],
+            title=title,
             body=body,
             path=path,
             date=date,

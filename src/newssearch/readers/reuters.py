@@ -2,8 +2,9 @@
 
 Each record becomes an article ``reuters-<NEWID>`` with its DATE, TITLE, DATELINE
 (which opens the body, as on the wire), BODY, and TOPICS and PLACES as tags.
-Records without a BODY keep their unprocessed text; "brief" records (a headline with
-the placeholder body "Blah blah blah.") are indexed by title alone.
+Records without a BODY keep their unprocessed text, and without a TITLE an empty title
+(the display shows their opening words); "brief" records (a headline with the
+placeholder body "Blah blah blah.") are indexed by title alone.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from ..errors import Problem
 from .dates import parse_date
 from .record import Output, clean_text, unrecognised_date
 
-_RECORD = re.compile(r"<REUTERS\b([^>]*)>(.*?)</REUTERS>", re.DOTALL)
+# A record ends at its </REUTERS>, or where the next record starts if that tag is missing.
+_RECORD = re.compile(r"<REUTERS\b([^>]*)>(.*?)(</REUTERS>|(?=<REUTERS\b)|\Z)", re.DOTALL)
 _NEWID = re.compile(r'NEWID="(\d+)"')
 _DATE = re.compile(r"(\d{1,2}-[A-Z]{3}-\d{4})\s+(\d\d:\d\d:\d\d)?")
 _TAG = re.compile(r"<[^>]+>")
@@ -45,6 +47,8 @@ def read(text: str, path: str) -> Iterator[Output]:
             yield Problem(path, "<REUTERS> record without a NEWID attribute", location)
             continue
         record = match[2]
+        if not match[3]:
+            yield Problem(path, "<REUTERS> record without its </REUTERS> end tag: read up to the next record", location, skipped=False)
         raw_date = _text(_element(record, "DATE"))
         date_match = _DATE.search(raw_date)
         # The time is sometimes garbled ('605:12:19.12'): then the day alone is kept.
@@ -60,7 +64,7 @@ def read(text: str, path: str) -> Iterator[Output]:
             body = f"{dateline} - {body}"
         yield Article(
             id=f"reuters-{newid[1]}",
-            title=_text(_element(content, "TITLE")) or body.split("\n", 1)[0][:120],
+            title=_text(_element(content, "TITLE")),
             body=body,
             path=path,
             date=date,
