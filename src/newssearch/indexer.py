@@ -20,7 +20,7 @@ from whoosh.index import FileIndex
 from whoosh.reading import IndexReader
 from whoosh.writing import CLEAR, MERGE_SMALL, SegmentWriter
 
-from . import furniture, store
+from . import furniture, store, vocabulary
 from .archive import ArchiveFile, scan
 from .errors import NewssearchError, Problem
 from .readers import FileResult, read_file
@@ -146,6 +146,7 @@ def _write(
     """Delete the stale files' articles, add the batch's, commit; the ids written."""
     total_bytes = sum(f.size for f, _ in batch)
     writer = _writer(index, total_bytes)
+    words = vocabulary.Tally(index, fresh=report.full)
     try:
         for path in stale if not report.full else ():
             writer.delete_by_term("path", path)
@@ -161,14 +162,29 @@ def _write(
                     continue
                 new_ids[article.id] = article.path
                 blocks = furniture.blocks(article)
-                add(**to_document(furniture.strip(article, furniture_blocks), file, blocks, blocks & furniture_blocks))
+                document = to_document(furniture.strip(article, furniture_blocks), file, blocks, blocks & furniture_blocks)
+                add(**document)
+                words.add(document)
             if progress:
                 progress(file.size, total_bytes)
+        if not report.full:
+            with index.reader() as reader:
+                words.forget(reader, _replaced(reader, stale, set(new_ids)))
+        words.save(writer.generation)  # before the commit makes this generation visible
         writer.commit(mergetype=CLEAR if report.full else MERGE_SMALL)
     except BaseException:
         writer.cancel()
         raise
+    words.prune(writer.generation)
     return set(new_ids)
+
+
+def _replaced(reader: IndexReader, paths: set[str], ids: set[str]) -> list[int]:
+    """The live articles that deleting ``paths`` and updating ``ids`` removes from the index."""
+    if not reader.doc_count():
+        return []
+    keys, id_column = reader.column_reader("filekey"), reader.column_reader("id")
+    return [d for d in reader.all_doc_ids() if keys[d].split("\0", 1)[0] in paths or id_column[d] in ids]
 
 
 def _writer(index: FileIndex, total_bytes: int) -> SegmentWriter:
