@@ -27,13 +27,14 @@ from symspellpy import SymSpell, Verbosity
 from whoosh.reading import IndexReader
 
 from . import vocabulary
-from .schema import SEARCH_FIELDS
+from .schema import SEARCH_FIELDS, text_analyzer
 
 MAX_DISTANCE = 2
 SHORT_WORD = 4
 """Words this short are respelled at most 1 edit away: 2 edits change half of them."""
 RARE_PER_MILLION = 10.0
-RATIO = 20
+NOISE_PER_MILLION = 1.0
+RATIO = 100
 """How many times more frequent a respelling must be than the word typed."""
 MIN_COUNT = 3
 PREFIX_LENGTH = 5
@@ -52,7 +53,9 @@ class Speller:
 
     def __init__(self, counts: dict[str, int]) -> None:
         self.counts = counts
-        self.rare_limit = sum(counts.values()) * RARE_PER_MILLION / 1e6
+        words = sum(counts.values())
+        self.rare_limit = words * RARE_PER_MILLION / 1e6
+        self.noise_limit = words * NOISE_PER_MILLION / 1e6
 
     @cached_property
     def symspell(self) -> SymSpell:
@@ -69,12 +72,35 @@ class Speller:
     def respell(self, word: str) -> str | None:
         """The best respelling of a suspect folded word, or None if no near word is far more frequent.
 
-        An unseen word takes the closest word seen MIN_COUNT times; a rare one only a word RATIO times as frequent.
+        A word the archive has at most NOISE_PER_MILLION times per million words (in Reuters
+        twice: most such are typos in articles) is treated as unseen: it takes the closest
+        word seen MIN_COUNT times or more. A word seen more often is doubted less: only for a
+        word 1 edit away and RATIO times as frequent, and never if it has SHORT_WORD letters
+        or fewer (``pond`` is 1 edit from ``bond``, as ``interst`` from ``interest``), nor for a word
+        with its stem, which finds the same articles (``productions``, ``production``).
         """
-        least = RATIO * self.counts.get(word, 0)
-        distance = 1 if len(word) <= SHORT_WORD else MAX_DISTANCE
+        seen = self.counts.get(word, 0)
+        unseen = seen <= self.noise_limit
+        if not unseen and len(word) <= SHORT_WORD:
+            return None
+        distance = MAX_DISTANCE if unseen and len(word) > SHORT_WORD else 1
+        least = MIN_COUNT if unseen else RATIO * seen
+        stem = _stem(word) if seen else None
         candidates = self.symspell.lookup(word, Verbosity.ALL, max_edit_distance=distance)  # by distance, then count
-        return next((c.term for c in candidates if c.count >= max(least, MIN_COUNT) and c.term != word), None)
+        fits = [c for c in candidates if c.count >= least and c.term != word and _stem(c.term) != stem]
+        if not fits:
+            return None
+        best = fits[0]  # the word; then its form: of those as close with its stem, the one of the length typed
+        forms = [c for c in fits if c.distance == best.distance and _stem(c.term) == _stem(best.term)]
+        return min(forms, key=lambda c: abs(len(c.term) - len(word))).term  # min keeps the first of equals: the most frequent
+
+
+_ANALYZER = text_analyzer()
+
+
+def _stem(word: str) -> str:
+    """The word as the index holds it (a stop word: as it is)."""
+    return next((token.text for token in _ANALYZER(word)), word)
 
 
 @lru_cache(maxsize=4)
