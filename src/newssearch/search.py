@@ -192,7 +192,7 @@ def _search(index: SearchIndex, request: SearchRequest) -> SearchResult:
         hits=hits,
         facets=facets,
         timeline=_timeline(facets) if facets is not None else None,
-        suggestion=suggest(speller(index.index_dir, searcher.reader()), request.q) if request.q.strip() else None,
+        suggestion=suggest(speller(index.index_dir, searcher.reader()), request.q, searcher.reader()) if request.q.strip() else None,
         seconds=round(time.perf_counter() - started, 4),
     )
 

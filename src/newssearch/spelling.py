@@ -19,7 +19,7 @@ MIN_COUNT or more times, since only those can be "far more frequent".
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -40,12 +40,19 @@ MIN_COUNT = 3
 PREFIX_LENGTH = 5
 """SymSpell's prefix: deletions are computed over a word's first 5 letters only, a
 fifth of the build time of the default 7, the same suggestions on the benchmark."""
+CHOICES = 5
+SMOOTHING = 20
+"""Articles' worth of weight given to the prior when judging how often a respelling goes with the other words."""
 MAX_RESPELLED = 3
 """Suspect words looked up per query; the rest are left as typed."""
 _WORD = re.compile(r"(?<![\w*?])[^\W\d_]{3,}(?![\w*?:])")
 """Plain words of 3 or more letters: not numbers, prefix*, wild?cards or field: names."""
 _FIELD_VALUE = re.compile(r'(\w+):("[^"]*"?|\[[^\]]*\]?|\S*)')
 _OPERATORS = {"AND", "OR", "NOT", "TO"}
+
+
+Together = Callable[[str], float]
+"""How likely an article with this word holds the query's other words too."""
 
 
 class Speller:
@@ -69,7 +76,7 @@ class Speller:
         """Whether a folded word is rare enough to look for a better spelling."""
         return self.counts.get(word, 0) <= self.rare_limit
 
-    def respell(self, word: str) -> str | None:
+    def respell(self, word: str, together: Together | None = None) -> str | None:
         """The best respelling of a suspect folded word, or None if no near word is far more frequent.
 
         A word the archive has at most NOISE_PER_MILLION times per million words (in Reuters
@@ -78,6 +85,10 @@ class Speller:
         word 1 edit away and RATIO times as frequent, and never if it has SHORT_WORD letters
         or fewer (``pond`` is 1 edit from ``bond``, as ``interst`` from ``interest``), nor for a word
         with its stem, which finds the same articles (``productions``, ``production``).
+
+        Of the CHOICES most frequent words equally close, the most likely wins: the more
+        frequent, and (given ``together``) the more often found with the query's other words,
+        so ``soth korea`` is ``south korea`` though ``both`` is more frequent.
         """
         seen = self.counts.get(word, 0)
         unseen = seen <= self.noise_limit
@@ -90,7 +101,9 @@ class Speller:
         fits = [c for c in candidates if c.count >= least and c.term != word and _stem(c.term) != stem]
         if not fits:
             return None
-        best = fits[0]  # the word; then its form: of those as close with its stem, the one of the length typed
+        closest = [c for c in fits if c.distance == fits[0].distance][:CHOICES]
+        best = max(closest, key=lambda c: c.count * together(c.term)) if together else closest[0]
+        # The word is chosen; now its form: of those as close with its stem, the one of the length typed.
         forms = [c for c in fits if c.distance == best.distance and _stem(c.term) == _stem(best.term)]
         return min(forms, key=lambda c: abs(len(c.term) - len(word))).term  # min keeps the first of equals: the most frequent
 
@@ -98,9 +111,14 @@ class Speller:
 _ANALYZER = text_analyzer()
 
 
+def _terms(word: str) -> list[str]:
+    """The word as the index holds it: its stem, or nothing for a stop word."""
+    return [token.text for token in _ANALYZER(word)]
+
+
 def _stem(word: str) -> str:
-    """The word as the index holds it (a stop word: as it is)."""
-    return next((token.text for token in _ANALYZER(word)), word)
+    """The word's stem, or a stop word as it is."""
+    return next(iter(_terms(word)), word)
 
 
 @lru_cache(maxsize=4)
@@ -116,25 +134,49 @@ def speller(index_dir: Path, reader: IndexReader) -> Speller | None:
     return _speller(vocabulary.path(index_dir, reader.generation()))
 
 
-def suggest(speller: Speller | None, text: str) -> str | None:
-    """The query with its suspect words respelled, everything else as typed; None if nothing changed."""
+def suggest(speller: Speller | None, text: str, reader: IndexReader | None = None) -> str | None:
+    """The query with its suspect words respelled, everything else as typed; None if nothing changed.
+
+    With the index's ``reader``, equally close respellings are told apart by the query's other words.
+    """
     if speller is None:
         return None
-    budget = MAX_RESPELLED
+    words = list(_words(text))
+    suspects = [m for m in words if speller.suspect(vocabulary.fold(m[0]))][:MAX_RESPELLED]  # the rest left as typed
     pieces: list[str] = []
     end = 0
-    for match in _words(text):
-        word = match[0]
-        folded = vocabulary.fold(word)
-        if not speller.suspect(folded):
-            continue
-        if budget == 0:
-            break
-        budget -= 1  # a lookup is cheap, but every suspect word costs one
-        if (better := speller.respell(folded)) is not None:
-            pieces += [text[end : match.start()], _shaped(better, word)]
+    for match in suspects:
+        together = _together(reader, [vocabulary.fold(m[0]) for m in words if m is not match]) if reader else None
+        if (better := speller.respell(vocabulary.fold(match[0]), together)) is not None:
+            pieces += [text[end : match.start()], _shaped(better, match[0])]
             end = match.end()
     return "".join([*pieces, text[end:]]) if pieces else None
+
+
+def _together(reader: IndexReader, others: list[str]) -> Together | None:
+    """The share of a word's articles that hold every one of ``others`` (stop words aside); None if there
+    are no others. Smoothed towards the share of all articles: a word in 3 articles, one of them with the
+    others, is no sure sign."""
+    sets = [_articles(reader, term) for word in others for term in _terms(word)]
+    if not sets:
+        return None
+    context = set.intersection(*sets)
+    base = len(context) / max(reader.doc_count_all(), 1)  # the share of all articles, the prior
+
+    def share(word: str) -> float:
+        articles = set().union(*(_articles(reader, term) for term in _terms(word)))
+        return (len(context & articles) + SMOOTHING * base) / (len(articles) + SMOOTHING)
+
+    return share
+
+
+def _articles(reader: IndexReader, term: str) -> set[int]:
+    """The articles whose headline or body holds an indexed term."""
+    found: set[int] = set()
+    for field in SEARCH_FIELDS:
+        if (field, term) in reader:
+            found.update(reader.postings(field, term).all_ids())
+    return found
 
 
 def _words(text: str) -> Iterator[re.Match[str]]:
