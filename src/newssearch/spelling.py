@@ -103,9 +103,17 @@ class Speller:
             return None
         closest = [c for c in fits if c.distance == fits[0].distance][:CHOICES]
         best = max(closest, key=lambda c: c.count * together(c.term)) if together else closest[0]
-        # The word is chosen; now its form: of those as close with its stem, the one of the length typed.
-        forms = [c for c in fits if c.distance == best.distance and _stem(c.term) == _stem(best.term)]
-        return min(forms, key=lambda c: abs(len(c.term) - len(word))).term  # min keeps the first of equals: the most frequent
+        forms = [c.term for c in fits if c.distance == best.distance and _stem(c.term) == _stem(best.term)]
+        return _form(forms, word)
+
+
+def _form(forms: list[str], typed: str) -> str:
+    """Of a word's forms equally close to what was typed (``king``, ``kings`` for ``kingg``), the likely one:
+    the typed word less a doubled letter (a key held too long), else the one of its length (``fieldz``:
+    ``fields``), else the first (the most frequent). Stemming makes them find the same articles; the
+    suggestion should still read as meant."""
+    undoubled = {typed[:i] + typed[i + 1 :] for i in range(1, len(typed)) if typed[i] == typed[i - 1]}
+    return min(forms, key=lambda form: (form not in undoubled, abs(len(form) - len(typed))))  # min keeps the first of equals
 
 
 _ANALYZER = text_analyzer()
