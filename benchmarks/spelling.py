@@ -136,7 +136,7 @@ def run(index: SearchIndex, misspelled: int, correct: int, seed: int, min_count:
     loaded = speller(index.index_dir, reader)
     if loaded is None:
         sys.exit(f"no words file for generation {reader.generation()} in {index.index_dir}: reindex --full it")
-    counts = loaded.counts
+    counts = dict(loaded.counts.items())  # parsed once: the benchmark asks for every headline word
     pool = phrases(index, rng, counts, min_count)
     kinds = list(KINDS)
     typos: list[tuple[str, str, str]] = []  # kind, typed, intended

@@ -20,7 +20,7 @@ COUNTS = {
 
 def speller_of(counts: dict[str, int]) -> Speller:
     total = sum(counts.values())
-    return Speller({**counts, "the": counts.get("the", 0) + 2_600_000 - total})
+    return Speller(vocabulary.Vocabulary.of({**counts, "the": counts.get("the", 0) + 2_600_000 - total}))
 
 
 def test_rare_words_take_a_far_more_frequent_neighbour() -> None:
@@ -66,11 +66,11 @@ def test_word_counts_stay_exact_across_incremental_reindexes(tmp_path: Path) -> 
 
     index = SearchIndex(index_dir)
     reader = index.searcher().reader()
-    counts = vocabulary.load(vocabulary.path(index_dir, reader.generation()))
+    counts = vocabulary.Vocabulary.load(vocabulary.path(index_dir, reader.generation()))
     recount = Counter[str]()
     for stored in reader.all_stored_fields():
         recount.update(vocabulary.words_of(stored))
-    assert counts == dict(recount)
+    assert dict(counts.items()) == dict(recount) and counts.total == recount.total()
     assert "cafe" not in counts and "cocoa" not in counts and "monday" not in counts
     assert counts["oil"] == 5 and counts["tuesday"] == 1 and counts["interest"] == 3
     assert sorted(p.name for p in index_dir.glob("*.words")) == [vocabulary.path(index_dir, g).name for g in (1, 2)]

@@ -58,11 +58,10 @@ Together = Callable[[str], float]
 class Speller:
     """Respells words from one index generation's word counts."""
 
-    def __init__(self, counts: dict[str, int]) -> None:
+    def __init__(self, counts: vocabulary.Vocabulary) -> None:
         self.counts = counts
-        words = sum(counts.values())
-        self.rare_limit = words * RARE_PER_MILLION / 1e6
-        self.noise_limit = words * NOISE_PER_MILLION / 1e6
+        self.rare_limit = counts.total * RARE_PER_MILLION / 1e6
+        self.noise_limit = counts.total * NOISE_PER_MILLION / 1e6
 
     @cached_property
     def symspell(self) -> SymSpell:
@@ -132,7 +131,7 @@ def _stem(word: str) -> str:
 @lru_cache(maxsize=4)
 def _speller(words_file: Path) -> Speller | None:
     try:
-        return Speller(vocabulary.load(words_file))
+        return Speller(vocabulary.Vocabulary.load(words_file))
     except FileNotFoundError:  # a reindex removed it after this searcher opened: no suggestion this once
         return None
 
