@@ -41,6 +41,8 @@ PREFIX_LENGTH = 5
 """SymSpell's prefix: deletions are computed over a word's first 5 letters only, a
 fifth of the build time of the default 7, the same suggestions on the benchmark."""
 CHOICES = 5
+CONTEXT_WORDS = 3
+"""The query's words nearest a suspect word that judge its respellings (each costs a read of its postings)."""
 SMOOTHING = 20
 """Articles' worth of weight given to the prior when judging how often a respelling goes with the other words."""
 MAX_RESPELLED = 3
@@ -153,7 +155,8 @@ def suggest(speller: Speller | None, text: str, reader: IndexReader | None = Non
     pieces: list[str] = []
     end = 0
     for match in suspects:
-        together = _together(reader, [vocabulary.fold(m[0]) for m in words if m is not match]) if reader else None
+        others = sorted((m for m in words if m is not match), key=lambda m: abs(m.start() - match.start()))[:CONTEXT_WORDS]
+        together = _together(reader, [vocabulary.fold(m[0]) for m in others]) if reader else None
         if (better := speller.respell(vocabulary.fold(match[0]), together)) is not None:
             pieces += [text[end : match.start()], _shaped(better, match[0])]
             end = match.end()
