@@ -147,8 +147,12 @@ class Tally:
         """Write the words file of ``generation`` atomically (write, then rename)."""
         target = path(self.index.storage.folder, generation)
         temporary = target.with_name(f".{target.name}.tmp")
-        temporary.write_bytes(encode(self.counts))
-        os.replace(temporary, target)
+        try:
+            temporary.write_bytes(encode(self.counts))
+            os.replace(temporary, target)
+        except OSError:  # a full disk: leave nothing behind (a file of a generation never committed is overwritten)
+            temporary.unlink(missing_ok=True)
+            raise
 
     def prune(self, generation: int) -> None:
         """Delete the words files of generations older than the last KEEP_GENERATIONS."""
