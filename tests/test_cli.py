@@ -56,6 +56,18 @@ def test_query_options_and_json(demo: dict[str, str]) -> None:
     assert page2["page"] == 2 and len(page2["hits"]) == 5
 
 
+def test_a_query_that_finds_nothing_shows_its_respelling(demo: dict[str, str]) -> None:
+    result = CliRunner().invoke(main, ["query", "cocao", "--limit", "1"], env=demo)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == 'No results for "cocao". Showing results for "cocoa" (search the words as typed with --as-typed).'
+    assert lines[1].startswith('2 results for "cocoa"') and "COCOA" in result.output
+    data = json.loads(CliRunner().invoke(main, ["query", "cocao", "--json"], env=demo).output)
+    assert (data["query"], data["suggestion"], data["showing_suggestion"], data["total"]) == ("cocao", "cocoa", True, 2)
+    as_typed = CliRunner().invoke(main, ["query", "cocao", "--as-typed"], env=demo)
+    assert as_typed.output == 'No results for "cocao". Did you mean: cocoa?\n'
+
+
 def test_options_override_environment(demo: dict[str, str], tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["query", "cocoa", "--index", str(tmp_path / "nowhere")], env=demo)
     assert result.exit_code == 1

@@ -158,9 +158,25 @@ def test_pages(reuters_index: SearchIndex) -> None:
         search(reuters_index, SearchRequest("cocoa", page=0))
 
 
-def test_did_you_mean(reuters_index: SearchIndex) -> None:
+def test_did_you_mean_catches_rare_words_that_match_something(reuters_index: SearchIndex) -> None:
+    interst = search(reuters_index, SearchRequest("interst rates"))  # the stemmer makes interstate "interst"
+    assert interst.total > 0 and interst.suggestion == "interest rates" and not interst.showing_suggestion
+    assert search(reuters_index, SearchRequest("intrest rates")).suggestion == "interest rates"
+    assert search(reuters_index, SearchRequest("oil prises")).suggestion == "oil prices"  # the word, not the stem "price"
     assert search(reuters_index, SearchRequest("cocao prices")).suggestion == "cocoa prices"
-    assert search(reuters_index, SearchRequest("petroleum exports")).suggestion is None
+    assert search(reuters_index, SearchRequest('title:Intrest AND "OIL prises"')).suggestion == 'title:Interest AND "OIL prices"'
+    for correct in ("petroleum exports", "interest rates", "START treaty", "Sumita", "pond", "tin prices"):
+        assert search(reuters_index, SearchRequest(correct)).suggestion is None, correct
+
+
+def test_a_query_that_finds_nothing_shows_its_respelling(reuters_index: SearchIndex) -> None:
+    typed = search(reuters_index, SearchRequest("cocao", page_size=3))
+    assert (typed.query, typed.suggestion, typed.showing_suggestion) == ("cocao", "cocoa", True)
+    assert typed.total == search(reuters_index, SearchRequest("cocoa")).total > 0
+    assert all("cocoa" in hit.snippet.lower() or "cocoa" in hit.title.lower() for hit in typed.hits)
+    assert typed.to_dict()["showing_suggestion"] is True
+    as_typed = search(reuters_index, SearchRequest("cocao", correct=False))
+    assert (as_typed.total, as_typed.suggestion, as_typed.showing_suggestion) == (0, "cocoa", False)
 
 
 def test_article_and_related(reuters_index: SearchIndex) -> None:

@@ -141,11 +141,20 @@ def test_no_results_shows_query_language_tips(client: FlaskClient) -> None:
     assert "No articles found" in text and "Tips on the query language" in text and "date:1987-03" in text
 
 
-def test_did_you_mean_links_to_the_respelled_query(client: FlaskClient) -> None:
+def test_a_query_that_finds_nothing_shows_its_respelling(client: FlaskClient) -> None:
     text = page(client, "/?q=treety&source=Reuters")
-    [href] = links(text.split("Did you mean", 1)[1].split("</p>", 1)[0])
-    assert query(href) == {"q": ["treaty"], "source": ["Reuters"]}
-    assert api(client, "/api" + href.replace("/?", "/search?"))["total"] > 0
+    assert "Showing results for <em>treaty</em>. Search instead for" in text and "for “<span class=\"query\">treaty</span>”" in text
+    assert 'value="treaty"' in text  # the search box holds what the results are for
+    [href] = links(text.split("Search instead for", 1)[1].split("</p>", 1)[0])
+    assert query(href) == {"q": ["treety"], "as-typed": ["1"], "source": ["Reuters"]}
+    as_typed = page(client, href)
+    search_form = as_typed.split('role="search"', 1)[1].split("</form>", 1)[0]
+    assert "No articles found" in as_typed and 'name="as-typed"' not in search_form  # a new query is respelled again
+    [respelled] = links(as_typed.split("Did you mean", 1)[1].split("</p>", 1)[0])
+    assert query(respelled) == {"q": ["treaty"], "source": ["Reuters"]}
+    data = api(client, "/api/search?q=treety&source=Reuters")
+    assert (data["query"], data["suggestion"], data["showing_suggestion"]) == ("treety", "treaty", True) and data["total"] > 0
+    assert api(client, "/api/search?q=treety&as-typed=1")["total"] == 0
 
 
 def test_sort_links_keep_the_filters_and_go_to_page_one(client: FlaskClient) -> None:
@@ -269,7 +278,7 @@ def test_article_api_json_shape(client: FlaskClient) -> None:
 
 def test_search_api_json_shape(client: FlaskClient) -> None:
     data = api(client, "/api/search?q=START+treaty&page-size=5")
-    assert set(data) == {"query", "total", "page", "page_size", "pages", "seconds", "hits", "suggestion", "facets", "timeline"}
+    assert set(data) == {"query", "total", "page", "page_size", "pages", "seconds", "hits", "suggestion", "showing_suggestion", "facets", "timeline"}
     assert (data["query"], data["page"], data["page_size"], len(data["hits"])) == ("START treaty", 1, 5, 5)
     assert set(data["hits"][0]) == {"id", "title", "display_title", "date", "source", "tags", "url", "path", "score", "snippet", "similar"}
     assert data["hits"][0]["id"] == SEED_ID

@@ -133,10 +133,12 @@ def _print_report(report: ReindexReport) -> None:
 @click.option("--recency", is_flag=True, help="Rank recent and relevant articles first (not a date sort).")
 @click.option("--no-fold", "no_fold", is_flag=True, help="List near-duplicates as results of their own.")
 @click.option("--facets", is_flag=True, help="Also count the results by source and by year.")
+@click.option("--as-typed", "as_typed", is_flag=True, help="Search the words as typed, even when a respelling would find more.")
 @json_option
 def query_command(
     words: tuple[str, ...], index_dir: str, limit: int, page: int, sort: str, sources: tuple[str, ...],
-    since: datetime | None, until: datetime | None, recency: bool, no_fold: bool, facets: bool, as_json: bool,
+    since: datetime | None, until: datetime | None, recency: bool, no_fold: bool, facets: bool, as_typed: bool,
+    as_json: bool,
 ) -> None:  # fmt: skip
     """Search the index and print ranked results with highlighted snippets.
 
@@ -148,7 +150,7 @@ def query_command(
     request = SearchRequest(
         q=" ".join(words), page=page, page_size=limit, sort=sort, sources=sources,
         since=since.date() if since else None, until=until.date() if until else None, recency=recency,
-        fold=not no_fold, facets=facets,
+        fold=not no_fold, facets=facets, correct=not as_typed,
     )  # fmt: skip
     result = search(SearchIndex(index_dir), request)
     if as_json:
@@ -164,8 +166,11 @@ def _print_result(result: SearchResult) -> None:
         return
     first = (result.page - 1) * result.page_size
     noun = "result" if result.total == 1 else "results"
-    click.echo(f'{result.total:,} {noun} for "{result.query}" ({result.seconds:.3f} s), page {result.page} of {result.pages}')
-    if result.suggestion:
+    if result.showing_suggestion:
+        click.echo(f'No results for "{result.query}". Showing results for "{result.suggestion}" (search the words as typed with --as-typed).')
+    shown = result.suggestion if result.showing_suggestion else result.query
+    click.echo(f'{result.total:,} {noun} for "{shown}" ({result.seconds:.3f} s), page {result.page} of {result.pages}')
+    if result.suggestion and not result.showing_suggestion:
         click.echo(f"Did you mean: {result.suggestion}")
     click.echo()
     _print_hits(result.hits, first + 1)

@@ -32,7 +32,7 @@ from whoosh.index import FileIndex
 from whoosh.reading import IndexReader
 from whoosh.writing import CLEAR, MERGE_SMALL, SegmentWriter
 
-from . import furniture, store
+from . import furniture, store, vocabulary
 from .archive import ArchiveFile, scan
 from .article import Article
 from .errors import NewssearchError, Problem, ProblemCap
@@ -212,6 +212,7 @@ def _write(
             copies.setdefault(article.id, []).append((file, number, article))
     total_bytes = sum(f.size for f, _ in batch)
     writer = _writer(index, total_bytes)
+    words = vocabulary.Tally(index, fresh=report.full)
     try:
         for path in stale if not report.full else ():
             writer.delete_by_term("path", path)
@@ -228,12 +229,18 @@ def _write(
                 stripped, dropped = furniture.strip(article, furniture_blocks)
                 document = to_document(stripped, file, furniture.page(article), dropped)
                 add(**document, copies=json.dumps(where).encode() if where else b"")
+                words.add(document)
             if progress:
                 progress(file.size, total_bytes)
+        if not report.full:
+            with index.reader() as reader:
+                words.forget(reader, _replaced(reader, stale, set(copies)))
+        words.save(writer.generation)  # before the commit makes this generation visible
         writer.commit(mergetype=CLEAR if report.full else MERGE_SMALL)
     except BaseException:
         writer.cancel()
         raise
+    words.prune(writer.generation)
     return set(copies)
 
 
@@ -254,6 +261,14 @@ def _report_duplicates(duplicates: list[Duplicate], report: ReindexReport) -> No
 def _place(copy: list[Any]) -> str:
     path, _, location, _ = copy
     return f"{path} ({location})" if location else path
+
+
+def _replaced(reader: IndexReader, paths: set[str], ids: set[str]) -> list[int]:
+    """The live articles that deleting ``paths`` and updating ``ids`` removes from the index."""
+    if not reader.doc_count():
+        return []
+    keys, id_column = reader.column_reader("filekey"), reader.column_reader("id")
+    return [d for d in reader.all_doc_ids() if keys[d].split("\0", 1)[0] in paths or id_column[d] in ids]
 
 
 def _writer(index: FileIndex, total_bytes: int) -> SegmentWriter:

@@ -117,8 +117,8 @@ def build_schema() -> Schema:
     names = text_analyzer(stem=False)
     return Schema(
         id=ID(stored=True, unique=True, sortable=True),
-        title=TEXT(analyzer=words, stored=True, field_boost=TITLE_BOOST, spelling=True),
-        body=TEXT(analyzer=words, stored=True, spelling=True),
+        title=TEXT(analyzer=words, stored=True, field_boost=TITLE_BOOST),
+        body=TEXT(analyzer=words, stored=True),  # no spelling fields: did-you-mean counts words apart (vocabulary.py)
         date=DayField(),
         published=STORED(),  # the full datetime, for display
         timestamp=COLUMN(columns.NumericColumn("d")),  # for sorting by date

@@ -21,7 +21,7 @@ from .query import Parsed
 from .ranking import RecencyWeighting
 from .schema import day_range
 from .snippets import query_words, snippet
-from .spelling import suggest
+from .spelling import speller, suggest
 from .store import SearchIndex
 from .wordrank import rank_words
 
@@ -54,6 +54,7 @@ class SearchRequest:
     months: tuple[str, ...] = ()  # "1987-03"
     tags: tuple[str, ...] = ()
     facets: bool = False
+    correct: bool = True  # when the query finds nothing and its respelling does, show the respelling's results
 
     def validated(self) -> SearchRequest:
         """This request, or a QueryError naming the parameter to fix."""
@@ -113,7 +114,8 @@ class SearchResult:
     seconds: float
     facets: dict[str, list[FacetValue]] | None = None
     timeline: list[TimelineBar] | None = None
-    suggestion: str | None = None  # "did you mean": the query respelled from the index's vocabulary
+    suggestion: str | None = None  # "did you mean": the query with its rare words respelled (spelling.py)
+    showing_suggestion: bool = False  # the hits are for ``suggestion``: ``query`` as typed found nothing
 
     @property
     def pages(self) -> int:
@@ -129,6 +131,7 @@ class SearchResult:
             "seconds": self.seconds,
             "hits": [hit.to_dict() for hit in self.hits],
             "suggestion": self.suggestion,
+            "showing_suggestion": self.showing_suggestion,
         }
         if self.facets is not None:
             data["facets"] = {name: [{"value": v.value, "count": v.count} for v in values] for name, values in self.facets.items()}
@@ -138,7 +141,22 @@ class SearchResult:
 
 
 def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
-    """Run a search: ranked (or date-sorted) hits for one page, with snippets and, if asked, facets."""
+    """Run a search: ranked (or date-sorted) hits for one page, with snippets and, if asked, facets.
+
+    When the query as typed finds nothing and its respelling finds something, the result
+    is the respelling's, marked ``showing_suggestion`` (unless ``request.correct`` is off).
+    """
+    started = time.perf_counter()
+    result = _search(index, request)
+    if not result.total and result.suggestion and request.correct:
+        corrected = _search(index, replace(request, q=result.suggestion))
+        if corrected.total:
+            seconds = round(time.perf_counter() - started, 4)
+            return replace(corrected, query=request.q, suggestion=result.suggestion, showing_suggestion=True, seconds=seconds)
+    return result
+
+
+def _search(index: SearchIndex, request: SearchRequest) -> SearchResult:
     started = time.perf_counter()
     request = request.validated()
     searcher = index.searcher()
@@ -175,7 +193,7 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
         hits=hits,
         facets=facets,
         timeline=_timeline(facets) if facets is not None else None,
-        suggestion=suggest(searcher, request.q) if request.q.strip() else None,
+        suggestion=suggest(speller(index.index_dir, searcher.reader()), request.q, searcher.reader()) if request.q.strip() else None,
         seconds=round(time.perf_counter() - started, 4),
     )
 

@@ -42,7 +42,7 @@ FILTERS = {"source": "sources", "year": "years", "month": "months", "tag": "tags
 """Repeatable query parameter -> SearchRequest field. Values of one are OR'ed, different ones AND'ed."""
 FACET_PARAMS = {"source": "source", "year": "year", "month": "month", "tags": "tag"}
 """Facet name in a SearchResult -> the parameter that filters by it."""
-PARAMS = ("q", "sort", "recency", "fold", "page-size", "from-date", "to-date", *FILTERS, "page")
+PARAMS = ("q", "as-typed", "sort", "recency", "fold", "page-size", "from-date", "to-date", *FILTERS, "page")
 """Every parameter of a search, in the order links spell them."""
 LABELS = {"source": "Source", "year": "Year", "month": "Month", "tag": "Tag", "from-date": "From", "to-date": "To"}
 FACET_LIMITS = {"source": 12, "year": None, "month": None, "tags": 20}
@@ -84,6 +84,7 @@ def parse_search(args: MultiDict[str, str], *, facets: bool) -> SearchRequest:
         sort=args.get("sort", "").strip() or "relevance",
         recency=args.get("recency") == "1",
         fold=args.get("fold") != "0",
+        correct=args.get("as-typed") != "1",  # as-typed=1: no results of a respelling in place of none
         since=_day(args, "from-date"),
         until=_day(args, "to-date"),
         facets=facets,
@@ -138,6 +139,10 @@ class SearchLinks:
 
     def replacing(self, name: str, value: str) -> str:
         return self._url([*self._without("page", name), (name, value)])
+
+    def respelled(self, q: str) -> str:
+        """This search for ``q`` instead, with respelling back on (a did-you-mean link)."""
+        return self._url([("q", q), *self._without("page", "q", "as-typed")])
 
     def toggling(self, name: str) -> str:
         """With ``name=1`` added, or removed if it is set: a switch such as the recency blend."""
