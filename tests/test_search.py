@@ -8,9 +8,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from conftest import SEED
+from markupsafe import escape
 
 from newssearch import ArticleNotFound, QueryError, SearchIndex, SearchRequest, get_article, related, search
+from newssearch.cli import main
+from newssearch.web import create_app
 
 SEED_ID = f"commonspace/{SEED.name}"
 
@@ -273,3 +277,10 @@ def test_an_article_without_a_headline_has_none_in_the_index(tmp_path: Path) -> 
     assert hit.title == "" and paragraphs[0].startswith(hit.display_title.removesuffix("…"))
     assert hit.to_dict()["display_title"] == hit.display_title and hit.to_dict()["title"] == ""
     assert get_article(index, "untitled").display_title == hit.display_title
+
+    printed = CliRunner().invoke(main, ["query", opening[0], "--index", str(tmp_path / "index")]).output
+    assert f"1. {hit.display_title}" in printed
+    client = create_app(tmp_path / "index").test_client()
+    for url in (f"/?q={opening[0]}", "/article/untitled", f"/search.atom?q={opening[0]}"):
+        assert str(escape(hit.display_title)) in client.get(url).get_data(as_text=True), url
+    assert client.get("/api/article/untitled").get_json()["title"] == ""

@@ -48,7 +48,8 @@ def read(text: str, path: str) -> Iterator[Output]:
             continue
         record = match[2]
         if not match[3]:
-            yield Problem(path, "<REUTERS> record without its </REUTERS> end tag: read up to the next record", location, skipped=False)
+            end = "the next record" if match.end() < len(text) else "the end of the file"
+            yield Problem(path, f"<REUTERS> record without its </REUTERS> end tag: read up to {end}", location, skipped=False)
         raw_date = _text(_element(record, "DATE"))
         date_match = _DATE.search(raw_date)
         # The time is sometimes garbled ('605:12:19.12'): then the day alone is kept.
