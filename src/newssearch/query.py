@@ -168,27 +168,23 @@ class _Expansion:
 
     def __init__(self, reader: IndexReader, deadline: float) -> None:
         self.reader, self.deadline = reader, deadline
-        self.words = self.postings = self.examined = self.clauses = 0
+        self.words = self.postings = self.examined = 0
 
     def expand(self, node: q.Query) -> q.Query:
         if not isinstance(node, q.MultiTerm) or isinstance(node, _Expanded):
             return node
         counted = node.field() not in UNCOUNTED_FIELDS
+        shared = self.words > 0 or self.postings > 0  # earlier clauses used some of the budget
         found = []
         for btext in node._btexts(_CountingReader(self)):
             found.append(btext)
             self.words += counted
             self.postings += self.reader.doc_frequency(node.field(), btext)
             if self.words > MAX_EXPANDED_WORDS:
-                raise self._error(node, f"over {MAX_EXPANDED_WORDS:,} different words")
+                raise _over_budget(node, shared, f"over {MAX_EXPANDED_WORDS:,} different words")
             if self.postings > MAX_EXPANDED_POSTINGS:
-                raise self._error(node, f"words in over {MAX_EXPANDED_POSTINGS:,} places")
-        self.clauses += 1
+                raise _over_budget(node, shared, f"words in over {MAX_EXPANDED_POSTINGS:,} places")
         return _Expanded(node, found)
-
-    def _error(self, clause: q.MultiTerm, what: str) -> QueryError:
-        others = ", with the query's other wildcards and ranges," if self.clauses else ""
-        return QueryError(f"{clause}{others} matches {what}: {_NARROW}")
 
     def examine(self, entries: Iterator[Any]) -> Iterator[Any]:
         """Lexicon entries as Whoosh reads them to expand a clause, counted and checked against the limits."""
@@ -202,6 +198,11 @@ class _Expansion:
 
 
 _NARROW = "narrow it (a longer start before *, fewer wildcards, a shorter range)"
+
+
+def _over_budget(clause: q.MultiTerm, shared: bool, what: str) -> QueryError:
+    others = ", with the query's other wildcards and ranges," if shared else ""
+    return QueryError(f"{clause}{others} matches {what}: {_NARROW}")
 
 
 class _CountingReader:
