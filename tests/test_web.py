@@ -434,7 +434,7 @@ def test_without_a_base_url_only_a_valid_host_header_is_used(client: FlaskClient
     assert feed.findtext(f"{ATOM}id") == f"{base}/search.atom?q=oil"
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "news.example.org", "https://news.example.org/?x=1", 'https://a"b.example', "ftp://x.org"])
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "news.example.org", "https://news.example.org/?x=1", 'https://a"b.example', "https://x.org/a\"b", "ftp://x.org"])
 def test_a_bad_base_url_is_refused_in_one_line(tmp_path: Path, url: str) -> None:
     with pytest.raises(NewssearchError, match="the base URL must be http"):
         create_app(tmp_path, base_url=url)

@@ -72,6 +72,7 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST = re.compile(rf"(?:{_LABEL}(?:\.{_LABEL})*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{{1,5}})?")
 """A syntactically valid host[:port]: DNS labels or an IPv4 address, or an [IPv6] address."""
+_PATH = re.compile(r"[A-Za-z0-9._~/%-]*")
 DEFAULT_PUBLIC_URL = "http://localhost"
 """Where absolute links point when no base URL is configured and the Host header is not a valid host[:port]."""
 SEARCH_SLOTS = 2
@@ -440,7 +441,7 @@ def checked_base_url(url: str) -> str:
     """A public base URL as configured, without a trailing slash, or a NewssearchError saying what is wrong."""
     try:
         parts = urlsplit(url.strip())
-        valid = parts.scheme in ("http", "https") and _HOST.fullmatch(parts.netloc) and not (parts.query or parts.fragment)
+        valid = parts.scheme in ("http", "https") and _HOST.fullmatch(parts.netloc) and _PATH.fullmatch(parts.path) and not (parts.query or parts.fragment)
     except ValueError:
         valid = False
     if not valid:
