@@ -1,5 +1,5 @@
 # Two entry points: `make demo` runs the product on the bundled sample, `make test` runs the tests
-# (`make test-fast`: only those that need no corpus, for the edit-test loop).
+# (`make test-fast`: only those that need no corpus and take seconds, for the edit-test loop).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -27,7 +27,7 @@ test: install
 	$(BIN)/python -m pytest
 
 test-fast: install
-	$(BIN)/python -m pytest -m "not corpus"
+	$(BIN)/python -m pytest -m "not corpus and not slow"
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache

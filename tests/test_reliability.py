@@ -267,6 +267,7 @@ def reads_during_reindex(sample_index: SearchIndex, tmp_path_factory: pytest.Tem
     return ReadsDuringReindex(readers.answers, incremental_started, committed, totals_before, fresh_totals(index_dir))
 
 
+@pytest.mark.slow
 def test_queries_never_fail_while_reindexes_run(reads_during_reindex: ReadsDuringReindex) -> None:
     run_ = reads_during_reindex
     served = Counter(a.channel for a in run_.answers)
@@ -278,6 +279,7 @@ def test_queries_never_fail_while_reindexes_run(reads_during_reindex: ReadsDurin
     assert run_.failures() == []
 
 
+@pytest.mark.slow
 def test_readers_see_the_old_index_or_the_new_one_and_switch_once_committed(reads_during_reindex: ReadsDuringReindex) -> None:
     run_ = reads_during_reindex
     for answer in run_.answers:
@@ -305,6 +307,7 @@ def extra_batch(archive: Path, number: int) -> set[str]:
     return write_export(archive / "extra" / f"batch-{number:02d}.jsonl", records)
 
 
+@pytest.mark.slow
 def test_reindex_killed_at_random_moments_leaves_a_working_index(sample_copy: tuple[Path, Path], tmp_path: Path) -> None:
     archive, index_dir = sample_copy
     rng = random.Random(6)
@@ -360,6 +363,7 @@ def test_reindex_killed_at_random_moments_leaves_a_working_index(sample_copy: tu
 # 3. One writer -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_two_reindexes_at_once_one_writes_and_the_other_says_so(sample_copy: tuple[Path, Path]) -> None:
     archive, index_dir = sample_copy
     processes = [start_reindex(archive, index_dir, "--full") for _ in range(2)]
@@ -695,6 +699,7 @@ def page(browser: Browser) -> Iterator[Page]:  # noqa: F811
     assert errors == [], "the browser reported errors"
 
 
+@pytest.mark.slow
 def test_hostile_fields_and_parameters_run_nothing_in_a_real_browser(page: Page, xss_index: Path) -> None:
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -1064,16 +1069,19 @@ def disk_full(tmp_path: Path) -> Iterator[DiskFull]:
         yield DiskFull(archive, index_dir, before, run("reindex", "--archive", archive, "--index", index_dir))
 
 
+@pytest.mark.slow
 def test_disk_full_during_reindex_keeps_the_previous_index(disk_full: DiskFull) -> None:
     assert disk_full.result.returncode != 0
     assert stored_articles(disk_full.index_dir) == disk_full.before  # the previous index, intact ...
     assert search(SearchIndex(disk_full.index_dir), SearchRequest("profit")).total > 0  # ... and answering
 
 
+@pytest.mark.slow
 def test_disk_full_is_reported_in_one_line(disk_full: DiskFull) -> None:
     assert_one_line_error(disk_full.result.stderr, "No space left on device")
 
 
+@pytest.mark.slow
 def test_disk_full_leaves_no_debris_that_blocks_the_next_reindex(disk_full: DiskFull) -> None:
     shutil.rmtree(disk_full.archive / "reuters")  # the user makes room by giving up the big file
     again = run("reindex", "--archive", disk_full.archive, "--index", disk_full.index_dir)
