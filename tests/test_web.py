@@ -9,6 +9,8 @@ import shutil
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from html.parser import HTMLParser
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -386,20 +388,35 @@ def test_search_index_close_releases_its_files_and_reopens_on_use(tmp_path: Path
     index.close()
 
 
-def test_a_saturated_server_answers_503_with_retry_after_at_once(client: FlaskClient) -> None:
-    slots = client.application.extensions["newssearch.slots"]
-    for _ in range(SEARCH_SLOTS):  # every search slot of this process taken, as by long searches
+@contextmanager
+def taken(client: FlaskClient, lane: str) -> Iterator[None]:
+    """Every search slot of one lane of this process taken, as by long searches."""
+    slots = client.application.extensions["newssearch.slots"][lane]
+    for _ in range(SEARCH_SLOTS[lane]):
         assert slots.acquire(timeout=10)
     try:
+        yield
+    finally:
+        for _ in range(SEARCH_SLOTS[lane]):
+            slots.release()
+
+
+def test_a_saturated_server_answers_503_with_retry_after_at_once(client: FlaskClient) -> None:
+    with taken(client, "any"):
         response = client.get("/api/search?q=oil")
         assert response.status_code == 503 and response.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
         assert "try again" in response.get_json()["error"]
         assert "The server is busy" in page(client, "/?q=oil", status=503)
-    finally:
-        for _ in range(SEARCH_SLOTS):
-            slots.release()
-    for url, status in [("/?q=oil", 200), ("/?page=x", 400), ("/article/nope", 404), ("/api/search?q=oil", 200)] * SEARCH_SLOTS:
-        assert client.get(url).status_code == status  # every answer, error or not, gave its slot back
+    for url, status in [("/?q=oil", 200), ("/?page=x", 400), ("/article/nope", 404), ("/api/search?q=oil*", 200)] * 3:
+        assert client.get(url).status_code == status  # every answer, error or not, gave its slots back
+
+
+def test_heavy_searches_wait_for_their_own_slot_and_leave_the_rest_to_everyday_ones(client: FlaskClient) -> None:
+    with taken(client, "heavy"):
+        for url in ("/api/search?q=oil*", "/api/search?q=date:[1987-01-01+TO+1987-02-01]", "/api/search?q=oil&page=20"):
+            assert client.get(url).status_code == 503, url
+        assert api(client, "/api/search?q=oil")["total"] > 0
+        assert api(client, "/api/search?q=oil&page=10")["page"] == 10
 
 
 def test_links_use_the_configured_base_url_whatever_the_host_header(sample_index: SearchIndex) -> None:

@@ -75,10 +75,14 @@ _HOST = re.compile(rf"(?:{_LABEL}(?:\.{_LABEL})*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]
 _PATH = re.compile(r"[A-Za-z0-9._~/%-]*")
 DEFAULT_PUBLIC_URL = "http://localhost"
 """Where absolute links point when no base URL is configured and the Host header is not a valid host[:port]."""
-SEARCH_SLOTS = 2
-"""Searches one server process runs at once. A search is CPU-bound Python and the threads
-of a process share one core, so more at once would only make each one slower; the
-other threads stay free to answer cheap requests and to refuse quickly."""
+SEARCH_SLOTS = {"any": 2, "heavy": 1}
+"""Searches one server process runs at once (any), and of those, heavy ones (see
+``_heavy``). A search is CPU-bound Python and the threads of a process share one core,
+so more at once would only make each one slower; the other threads stay free to answer
+cheap requests and to refuse quickly."""
+SHALLOW_RESULTS = 100
+_EXPANDING = re.compile(r"[*?\[\]{}]|\bTO\b")
+"""Query syntax of wildcards and ranges, which expand to many words."""
 SLOT_WAIT_SECONDS = 1.0
 """How long a request waits for a search slot before it is refused with 503 and Retry-After."""
 RETRY_AFTER_SECONDS = 2
@@ -492,17 +496,33 @@ class _Busy(Exception):
 
 @web.before_request
 def _take_slot() -> None:
-    """Wait briefly for a search slot: a saturated server refuses at once instead of queueing without end."""
-    slots: threading.BoundedSemaphore = current_app.extensions["newssearch.slots"]
-    if not slots.acquire(timeout=SLOT_WAIT_SECONDS):
-        raise _Busy
-    g.search_slot = slots
+    """Wait briefly for a search slot: a saturated server refuses at once instead of queueing without end.
+
+    A search that may cost up to its limits (wildcards, ranges, a deep page) first needs
+    the one heavy slot, so clients sending such searches without pause are refused
+    quickly and never hold every slot: everyday searches still get their turn.
+    """
+    lanes: dict[str, threading.BoundedSemaphore] = current_app.extensions["newssearch.slots"]
+    g.search_slots = []
+    for lane in ("heavy", "any") if _heavy(request.args) else ("any",):
+        if not lanes[lane].acquire(timeout=SLOT_WAIT_SECONDS):
+            raise _Busy
+        g.search_slots.append(lanes[lane])
 
 
 @web.teardown_request
 def _give_slot(_: BaseException | None) -> None:
-    if (slots := g.pop("search_slot", None)) is not None:
-        slots.release()
+    for slot in g.pop("search_slots", []):
+        slot.release()
+
+
+def _heavy(args: MultiDict[str, str]) -> bool:
+    """Whether a request's search may cost up to its limits: wildcards or ranges, or a page past the first hundred results."""
+    try:
+        deep = int(args.get("page", 1)) * int(args.get("page-size", 10)) > SHALLOW_RESULTS
+    except ValueError:  # the search refuses it before any work
+        deep = False
+    return deep or _EXPANDING.search(args.get("q", "")) is not None
 
 
 def _busy(_: _Busy) -> tuple[Response | str, int, dict[str, str]]:
@@ -535,7 +555,7 @@ def create_app(index_dir: str | Path, base_url: str | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the API's own field order
     app.config["NEWSSEARCH_BASE_URL"] = checked_base_url(base_url) if base_url else None
     app.extensions["newssearch"] = _LazyIndex(Path(index_dir))
-    app.extensions["newssearch.slots"] = threading.BoundedSemaphore(SEARCH_SLOTS)
+    app.extensions["newssearch.slots"] = {lane: threading.BoundedSemaphore(n) for lane, n in SEARCH_SLOTS.items()}
     app.register_blueprint(web)
     app.register_error_handler(_Busy, _busy)
     app.register_error_handler(QueryError, _bad_request)
