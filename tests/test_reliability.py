@@ -1015,7 +1015,7 @@ def test_a_short_soak_has_no_errors(sample_index: SearchIndex) -> None:
     with serving(sample_index.index_dir, threads=4) as server:
         result = soak(server, clients=4, seconds=5, max_requests=2_000)
     print("\nshort soak on the sample:\n" + result.summary())
-    assert result.errors == [] and result.requests > 0
+    assert result.errors == [] and result.latencies  # a 503 with Retry-After is the server saying it is busy, not an error
 
 
 # 8. Environment faults ---------------------------------------------------------------------

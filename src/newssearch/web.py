@@ -83,8 +83,10 @@ cheap requests and to refuse quickly."""
 SHALLOW_RESULTS = 100
 _EXPANDING = re.compile(r"[*?\[\]{}]|\bTO\b")
 """Query syntax of wildcards and ranges, which expand to many words."""
-SLOT_WAIT_SECONDS = 1.0
-"""How long a request waits for a search slot before it is refused with 503 and Retry-After."""
+SLOT_WAIT_SECONDS = {"any": 2.0, "heavy": 0.5}
+"""How long a request waits for a slot of each lane before it is refused with 503 and
+Retry-After: briefly for the heavy one, so that clients sending heavy searches without
+pause do not keep every thread waiting."""
 RETRY_AFTER_SECONDS = 2
 
 web = Blueprint("web", __name__)
@@ -491,7 +493,7 @@ def _no_index(error: IndexNotFound | IndexOutdated) -> tuple[Response | str, int
 
 
 class _Busy(Exception):
-    """Every search slot of this server process stayed taken for SLOT_WAIT_SECONDS."""
+    """Every search slot of a lane of this server process stayed taken for its SLOT_WAIT_SECONDS."""
 
 
 @web.before_request
@@ -505,7 +507,7 @@ def _take_slot() -> None:
     lanes: dict[str, threading.BoundedSemaphore] = current_app.extensions["newssearch.slots"]
     g.search_slots = []
     for lane in ("heavy", "any") if _heavy(request.args) else ("any",):
-        if not lanes[lane].acquire(timeout=SLOT_WAIT_SECONDS):
+        if not lanes[lane].acquire(timeout=SLOT_WAIT_SECONDS[lane]):
             raise _Busy
         g.search_slots.append(lanes[lane])
 
