@@ -89,7 +89,7 @@ class SearchIndex:
 
     Before every use it checks which index the folder holds now (``committed_version``):
     each thread keeps one Whoosh searcher and opens a new one once a reindex has
-    committed, the folder was replaced or rebuilt, so a long-running server serves the
+    committed or the folder was replaced or rebuilt, so a long-running server serves the
     new index without a restart; when the folder holds no index any more, IndexNotFound
     (the web server's 503), never an answer from the deleted index.
     """
