@@ -1,11 +1,12 @@
-# Two entry points: `make demo` runs the product on the bundled sample, `make test` runs the tests.
+# Two entry points: `make demo` runs the product on the bundled sample, `make test` runs the tests
+# (`make test-fast`: only those that need no corpus and take seconds, for the edit-test loop).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: demo test install clean
+.PHONY: demo test test-fast install clean
 
 $(BIN)/newssearch: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +25,9 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not corpus and not slow"
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache

@@ -9,7 +9,7 @@ a child process on a free port of 127.0.0.1, and each client (a thread with one
 keep-alive connection) cycles through a mix of searches, result pages, article pages
 and feeds. Every loop is bounded both by time and by a request count.
 
-Printed: requests/s, latency p50/p95/max, errors, and the server's resident memory at
+Printed: requests/s, latency p50/p95/max, refusals (503 busy), errors, and the server's resident memory at
 start, middle and end (stable memory: no leak per request). Exit status 1 on any error.
 tests/test_reliability.py runs a short version of it.
 """
@@ -125,11 +125,12 @@ class SoakResult:
     seconds: float
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    refused: int = 0  # 503 with Retry-After: the server was saturated and said so at once (see SEARCH_SLOTS in web.py)
     rss_mb: dict[str, float] = field(default_factory=dict)  # start, middle, end
 
     @property
     def requests(self) -> int:
-        return len(self.latencies) + len(self.errors)
+        return len(self.latencies) + len(self.errors) + self.refused
 
     def percentile(self, fraction: float) -> float:
         ordered = sorted(self.latencies)
@@ -141,7 +142,7 @@ class SoakResult:
             f"{self.clients} clients for {self.seconds:.1f} s: {self.requests:,} requests, {self.requests / self.seconds:.1f} requests/s",
             f"latency: p50 {self.percentile(0.5) * 1000:.0f} ms, p95 {self.percentile(0.95) * 1000:.0f} ms, "
             f"max {max(self.latencies, default=float('nan')) * 1000:.0f} ms, mean {statistics.fmean(self.latencies or [0]) * 1000:.0f} ms",
-            f"errors: {len(self.errors)}" + "".join(f"\n  {error}" for error in self.errors[:10]),
+            f"refused (503, busy): {self.refused}, errors: {len(self.errors)}" + "".join(f"\n  {error}" for error in self.errors[:10]),
             f"server memory (RSS): {rss}",
         ]
         return "\n".join(lines)
@@ -150,7 +151,7 @@ class SoakResult:
 def _client(server: Server, offset: int, deadline: float, max_requests: int, result: SoakResult, lock: threading.Lock) -> None:
     """One client: a keep-alive connection cycling through PATHS until the deadline or max_requests."""
     connection = http.client.HTTPConnection(HOST, int(server.url.rsplit(":", 1)[1]), timeout=REQUEST_TIMEOUT)
-    latencies, errors = [], []
+    latencies, errors, refused = [], [], 0
     try:
         for number in range(max_requests):
             if time.monotonic() >= deadline:
@@ -163,6 +164,8 @@ def _client(server: Server, offset: int, deadline: float, max_requests: int, res
                 response.read()
                 if response.status == 200:
                     latencies.append(time.perf_counter() - started)
+                elif response.status == 503 and response.getheader("Retry-After"):
+                    refused += 1
                 else:
                     errors.append(f"{path}: HTTP {response.status}")
             except (OSError, http.client.HTTPException) as error:
@@ -173,6 +176,7 @@ def _client(server: Server, offset: int, deadline: float, max_requests: int, res
         with lock:
             result.latencies += latencies
             result.errors += errors
+            result.refused += refused
 
 
 def soak(server: Server, clients: int = 16, seconds: float = 60.0, max_requests: int = MAX_REQUESTS_PER_CLIENT) -> SoakResult:

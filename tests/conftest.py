@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
+import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,9 +22,34 @@ BBC_TAR = SHARED / "corpora" / "bbc" / "bbc-fulltext.tar.gz"
 SAMPLE = ROOT / "sample" / "archive"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    if not SEED.exists():
+CORPUS_NAMES = re.compile(r"\b(SHARED|SEED|REUTERS|BBC_TAR|CISI|reuters_files|link_reuters|bbc_article|reuters_index)\b")
+"""What a test or one of its fixtures names when it reads the real corpora in ../shared."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m "not corpus"` deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``corpus`` every test that reads ../shared, itself or through a fixture: `make test-fast` leaves them out."""
+    for item in items:
+        if isinstance(item, pytest.Function) and _reads_corpus(item):
+            item.add_marker(pytest.mark.corpus)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if not SEED.exists() and any(item.get_closest_marker("corpus") for item in session.items):
         raise pytest.UsageError(f"the shared corpora are missing at {SHARED}: set NEWSSEARCH_SHARED to their folder")
+
+
+def _reads_corpus(item: pytest.Function) -> bool:
+    functions = [item.function, *(definitions[-1].func for definitions in item._fixtureinfo.name2fixturedefs.values())]
+    return any(_names_corpus(function) for function in functions)
+
+
+@functools.cache
+def _names_corpus(function: Callable[..., object]) -> bool:
+    try:
+        return CORPUS_NAMES.search(inspect.getsource(function)) is not None
+    except (OSError, TypeError):  # pytest's own fixtures, built-ins
+        return False
 
 
 def reuters_files(count: int | None = None) -> list[Path]:

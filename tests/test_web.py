@@ -5,9 +5,12 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from html.parser import HTMLParser
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -18,9 +21,9 @@ from hypothesis import strategies as st
 
 from conftest import bbc_article
 
-from newssearch import SearchIndex, reindex
-from newssearch.search import TimelineBar
-from newssearch.web import CSP, create_app, http_url, page_numbers, timeline_chart
+from newssearch import NewssearchError, SearchIndex, reindex
+from newssearch.search import RESULT_WINDOW, TimelineBar
+from newssearch.web import CSP, RETRY_AFTER_SECONDS, SEARCH_SLOTS, create_app, http_url, page_numbers, timeline_chart
 
 SEED_ID = "commonspace/000_b3d05c4e7c5a75c5.txt"
 SEED_TITLE = "Blinken and Lavrov meet in India for first time since full-scale Ukraine invasion"
@@ -308,6 +311,8 @@ BAD_PARAMETERS = [
     ("month=1987-13", "month must be written YYYY-MM"),
     ("q=date:soon", "cannot understand the query"),
     ("q=" + "x" * 5200, "shorten it"),
+    ("page=1000000000&page-size=100", "beyond the first 1,000 results"),
+    ("page=101", "beyond the first 1,000 results"),
 ]
 
 
@@ -320,7 +325,7 @@ def test_bad_parameters_give_a_friendly_400(client: FlaskClient, params: str, me
 
 
 def test_odd_but_valid_parameters_work(client: FlaskClient) -> None:
-    for params in ("month=0000-01", "year=0000&month=9999-12", "from-date=0001-01-01&to-date=9999-12-31", "page=999999999", "q=%20"):
+    for params in ("month=0000-01", "year=0000&month=9999-12", "from-date=0001-01-01&to-date=9999-12-31", "page=100", "q=%20"):
         assert "<h1" in page(client, f"/?{params}")
 
 
@@ -343,6 +348,122 @@ def test_missing_index_gives_503_until_a_reindex_creates_it(tmp_path: Path) -> N
     (archive / "one.jsonl").write_text(json.dumps({"id": "a", "title": "First light", "body": "Morning news."}) + "\n")
     reindex(archive, tmp_path / "index")
     assert api(client, "/api/search?q=morning")["total"] == 1  # no restart needed
+
+
+def test_pager_links_only_to_pages_within_the_result_window(client: FlaskClient) -> None:
+    everything = api(client, "/api/search?page-size=100")
+    assert everything["total"] > RESULT_WINDOW  # the sample has more articles than can be paged to
+    assert everything["pages"] == RESULT_WINDOW // 100
+    numbers = [int(query(url)["page"][0]) for url in links(page(client, "/?page-size=100")) if "page" in query(url)]
+    assert max(numbers) == RESULT_WINDOW // 100
+    last = page(client, f"/?page-size=100&page={max(numbers)}")
+    assert not links(last, 'rel="next"')
+    assert "beyond the first 1,000 results" in api(client, f"/api/search?page-size=100&page={max(numbers) + 1}", status=400)["error"]
+
+
+def write_articles(archive: Path, *words: str) -> Path:
+    """An export of one small article per word, each findable by its word."""
+    archive.mkdir(parents=True, exist_ok=True)
+    records = [{"id": word, "title": f"News of {word}", "body": f"Today the {word} report came in."} for word in words]
+    (archive / "news.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return archive
+
+
+def test_a_removed_index_gives_503_and_a_rebuilt_one_is_served_at_once(tmp_path: Path) -> None:
+    """The folder removed under the server, then rebuilt (the same generation, other articles), then replaced."""
+    index_dir = tmp_path / "index"
+    reindex(write_articles(tmp_path / "old", "walrus"), index_dir)
+    client = create_app(index_dir).test_client()
+    assert api(client, "/api/search?q=walrus")["total"] == 1
+    assert "walrus" in page(client, "/article/walrus")
+    shutil.rmtree(index_dir)
+    for url in ("/api/search?q=walrus", "/api/article/walrus"):
+        assert "newssearch reindex" in api(client, url, status=503)["error"]  # never an answer from the deleted index
+    assert "The archive is not indexed yet" in page(client, "/?q=walrus", status=503)
+    reindex(write_articles(tmp_path / "new", "narwhal"), index_dir)
+    assert api(client, "/api/search?q=narwhal")["total"] == 1 and api(client, "/api/search?q=walrus")["total"] == 0
+    reindex(write_articles(tmp_path / "other", "beluga"), tmp_path / "other-index")
+    shutil.rmtree(index_dir)
+    (tmp_path / "other-index").rename(index_dir)  # replaced by another folder
+    assert api(client, "/api/search?q=beluga")["total"] == 1 and api(client, "/api/search?q=narwhal")["total"] == 0
+
+
+def test_search_index_close_releases_its_files_and_reopens_on_use(tmp_path: Path) -> None:
+    reindex(write_articles(tmp_path / "archive", "walrus"), tmp_path / "index")
+    with SearchIndex(tmp_path / "index") as index:
+        searcher = index.searcher()
+    assert searcher.is_closed
+    assert index.searcher() is not searcher and not index.searcher().is_closed
+    index.close()
+
+
+@contextmanager
+def taken(client: FlaskClient, lane: str) -> Iterator[None]:
+    """Every search slot of one lane of this process taken, as by long searches."""
+    slots = client.application.extensions["newssearch.slots"][lane]
+    for _ in range(SEARCH_SLOTS[lane]):
+        assert slots.acquire(timeout=10)
+    try:
+        yield
+    finally:
+        for _ in range(SEARCH_SLOTS[lane]):
+            slots.release()
+
+
+def test_a_saturated_server_answers_503_with_retry_after_at_once(client: FlaskClient) -> None:
+    with taken(client, "any"):
+        response = client.get("/api/search?q=oil")
+        assert response.status_code == 503 and response.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
+        assert "try again" in response.get_json()["error"]
+        assert "The server is busy" in page(client, "/?q=oil", status=503)
+    for url, status in [("/?q=oil", 200), ("/?page=x", 400), ("/article/nope", 404), ("/api/search?q=oil*", 200)] * 3:
+        assert client.get(url).status_code == status  # every answer, error or not, gave its slots back
+
+
+def test_heavy_searches_wait_for_their_own_slot_and_leave_the_rest_to_everyday_ones(client: FlaskClient) -> None:
+    with taken(client, "heavy"):
+        for url in ("/api/search?q=oil*", "/api/search?q=date:[1987-01-01+TO+1987-02-01]", "/api/search?q=oil&page=20"):
+            assert client.get(url).status_code == 503, url
+        assert api(client, "/api/search?q=oil")["total"] > 0
+        assert api(client, "/api/search?q=oil&page=10")["page"] == 10
+
+
+def test_links_use_the_configured_base_url_whatever_the_host_header(sample_index: SearchIndex) -> None:
+    client = create_app(sample_index.index_dir, base_url="https://news.example.org/archive/").test_client()
+    headers = {"Host": "evil.example"}
+    description = ET.fromstring(client.get("/opensearch.xml", headers=headers).data)
+    templates = [url.get("template") for url in description.findall(f"{OPENSEARCH}Url")]
+    assert templates[0] == "https://news.example.org/archive/?q={searchTerms}"
+    assert all(t.startswith("https://news.example.org/archive/") for t in templates)
+    feed = ET.fromstring(client.get("/search.atom?q=oil", headers=headers).data)
+    urls = [feed.findtext(f"{ATOM}id"), *(link.get("href") for link in feed.iter(f"{ATOM}link")), *(e.text for e in feed.iter(f"{ATOM}id"))]
+    assert len(urls) > 20 and all(url.startswith("https://news.example.org/archive/") for url in urls), urls
+
+
+@pytest.mark.parametrize(
+    ("host", "base"),
+    [
+        ("news.example.org:8080", "http://news.example.org:8080"),
+        ("[::1]:5000", "http://[::1]:5000"),
+        ('evil.example/"><x y="', "http://localhost"),
+        ("evil.example:5000:1", "http://localhost"),
+        ("evil.example:port", "http://localhost"),
+        ("ev il.example", "http://localhost"),
+        ("evil.example@other", "http://localhost"),
+    ],
+)
+def test_without_a_base_url_only_a_valid_host_header_is_used(client: FlaskClient, host: str, base: str) -> None:
+    description = ET.fromstring(client.get("/opensearch.xml", headers={"Host": host}).data)
+    templates = [url.get("template") for url in description.findall(f"{OPENSEARCH}Url")]
+    assert templates[0] == f"{base}/?q={{searchTerms}}" and all(t.startswith(f"{base}/") for t in templates), templates
+    feed = ET.fromstring(client.get("/search.atom?q=oil", headers={"Host": host}).data)
+    assert feed.findtext(f"{ATOM}id") == f"{base}/search.atom?q=oil"
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "news.example.org", "https://news.example.org/?x=1", 'https://a"b.example', "https://x.org/a\"b", "ftp://x.org"])
+def test_a_bad_base_url_is_refused_in_one_line(tmp_path: Path, url: str) -> None:
+    with pytest.raises(NewssearchError, match="the base URL must be http"):
+        create_app(tmp_path, base_url=url)
 
 
 # Feeds, OpenSearch, headers, static files ------------------------------------------------------

@@ -268,14 +268,18 @@ def furniture_command(index_dir: str, as_json: bool) -> None:
 @click.option("--workers", default=os.cpu_count() or 1, show_default="one per core", type=click.IntRange(1, 64), help="Server processes.")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads per server process.")
 @click.option("--debug", is_flag=True, help="Use Flask's development server with the debugger and reloader.")
-def serve_command(index_dir: str, host: str, port: int, workers: int, threads: int, debug: bool) -> None:
+@click.option(
+    "--base-url", envvar="NEWSSEARCH_BASE_URL", default=None,
+    help="Public address of the site (https://news.example.org) for the absolute links of feeds and OpenSearch [env NEWSSEARCH_BASE_URL].",
+)  # fmt: skip
+def serve_command(index_dir: str, host: str, port: int, workers: int, threads: int, debug: bool, base_url: str | None) -> None:
     """Serve the search page, article pages and JSON API (read-only on the index).
 
     Example: newssearch serve --index index --port 8080
     """
     from .web import serve
 
-    serve(index_dir, host=host, port=port, workers=workers, threads=threads, debug=debug)
+    serve(index_dir, host=host, port=port, workers=workers, threads=threads, debug=debug, base_url=base_url)
 
 
 if __name__ == "__main__":

@@ -7,16 +7,18 @@ all of them rank first: an AND of clauses becomes their OR plus a boosted AND.
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any
 
 from whoosh import query as q
 from whoosh.fields import Schema
 from whoosh.qparser import AndGroup, MultifieldParser, PlusMinusPlugin, QueryParser
 from whoosh.qparser.plugins import FieldsPlugin, WildcardPlugin
+from whoosh.reading import IndexReader
+from whoosh.searching import TimeLimit
 
 from .errors import QueryError
 from .schema import SEARCH_FIELDS
@@ -32,8 +34,16 @@ QUESTION_WORDS = "what how which why where there any some describe discuss give 
 """Dropped from queries of more than SENTENCE_WORDS words: they ask, they are not the topic.
 ('who' stays: WHO is an organisation.)"""
 SENTENCE_WORDS = 4
-MAX_EXPANSIONS = 250
-"""A prefix* or wild?card matches at most this many different words (the first in order)."""
+MAX_EXPANDED_WORDS = 1_000
+"""A query's prefixes, wildcards and ranges together may match at most this many
+different words (Lucene's classic clause limit is 1,024): Whoosh builds one matcher per
+word before it can check a search's time limit."""
+MAX_EXPANDED_POSTINGS = 200_000
+"""... and those words may occur in at most this many articles, summed over the words."""
+MAX_EXAMINED_WORDS = 200_000
+"""Words of the index read to find them: a *wildcard* with no fixed start reads every word of a field."""
+UNCOUNTED_FIELDS = frozenset({"date"})
+"""One word per day: a date range matches as many words as it spans days, bounded by the archive's dates."""
 _EXPLICIT_AND = re.compile(r"\bAND\b|(?<![^\s(])\+")
 """A user who writes AND or +word wants every such word: no relaxing then."""
 
@@ -100,7 +110,7 @@ class QueryBuilder:
             if error := getattr(node, "error", None):
                 raise _error(text, error)
         repeats = Counter(_single_word(clause) for clause in _split_and(parsed)[0])
-        parsed = parsed.normalize().accept(_limit_expansion)
+        parsed = parsed.normalize().accept(_every_field)
         if (phrase := _phrase(parsed)) is not None:
             return Parsed(parsed, WordQuery(phrase, (1.0,) * len(phrase), phrase=True))
         return Parsed(parsed, None) if _EXPLICIT_AND.search(text) else self._most_words(parsed, repeats)
@@ -133,28 +143,108 @@ class QueryBuilder:
         return Parsed(relaxed, as_words)
 
 
-class _LimitedExpansion:
-    """Expands a prefix or wildcard to at most MAX_EXPANSIONS words, so ``a*`` stays fast."""
-
-    def _btexts(self, ixreader: Any) -> Iterator[bytes]:
-        return islice(super()._btexts(ixreader), MAX_EXPANSIONS)  # type: ignore[misc]
-
-
-class _LimitedPrefix(_LimitedExpansion, q.Prefix):
-    pass
-
-
-class _LimitedWildcard(_LimitedExpansion, q.Wildcard):
-    pass
-
-
-def _limit_expansion(node: q.Query) -> q.Query:
+def _every_field(node: q.Query) -> q.Query:
     if isinstance(node, q.Every):  # field:* would read every posting of the field: all articles is the same
         return q.Every()
-    for whoosh_class, limited in ((q.Prefix, _LimitedPrefix), (q.Wildcard, _LimitedWildcard)):
-        if type(node) is whoosh_class:
-            return limited(node.fieldname, node.text, boost=node.boost)
     return node
+
+
+def expand(query: q.Query, reader: IndexReader, deadline: float) -> q.Query:
+    """``query`` with each prefix, wildcard and range replaced by the words it matches in
+    ``reader``, within the expansion budget (MAX_EXPANDED_*, MAX_EXAMINED_WORDS) and the
+    search's CPU-time ``deadline`` (of ``time.thread_time``).
+
+    Whoosh expands them while it builds its matchers, before a search's time limit is
+    first checked: 26 prefixes or a range over the whole body cost seconds there. Here the
+    cost is bounded first, with a QueryError naming the clause to narrow; the searcher,
+    the counts and the highlighting then all use the words found, without reading the
+    lexicon again.
+    """
+    return query.accept(_Expansion(reader, deadline).expand)
+
+
+class _Expansion:
+    """The words, postings and lexicon entries a query's expansion has used so far."""
+
+    def __init__(self, reader: IndexReader, deadline: float) -> None:
+        self.reader, self.deadline = reader, deadline
+        self.words = self.postings = self.examined = 0
+
+    def expand(self, node: q.Query) -> q.Query:
+        if not isinstance(node, q.MultiTerm) or isinstance(node, _Expanded):
+            return node
+        counted = node.field() not in UNCOUNTED_FIELDS
+        shared = self.words > 0 or self.postings > 0  # earlier clauses used some of the budget
+        found = []
+        for btext in node._btexts(_CountingReader(self)):
+            found.append(btext)
+            self.words += counted
+            self.postings += self.reader.doc_frequency(node.field(), btext)
+            if self.words > MAX_EXPANDED_WORDS:
+                raise _over_budget(node, shared, f"over {MAX_EXPANDED_WORDS:,} different words")
+            if self.postings > MAX_EXPANDED_POSTINGS:
+                raise _over_budget(node, shared, f"words in over {MAX_EXPANDED_POSTINGS:,} places")
+        return _Expanded(node, found)
+
+    def examine(self, entries: Iterator[Any]) -> Iterator[Any]:
+        """Lexicon entries as Whoosh reads them to expand a clause, counted and checked against the limits."""
+        for entry in entries:
+            self.examined += 1
+            if self.examined > MAX_EXAMINED_WORDS:
+                raise QueryError(f"the query's wildcards and ranges would read over {MAX_EXAMINED_WORDS:,} words of the index: {_NARROW}")
+            if self.examined % 1024 == 0 and time.thread_time() > self.deadline:
+                raise TimeLimit
+            yield entry
+
+
+_NARROW = "narrow it (a longer start before *, fewer wildcards, a shorter range)"
+
+
+def _over_budget(clause: q.MultiTerm, shared: bool, what: str) -> QueryError:
+    others = ", with the query's other wildcards and ranges," if shared else ""
+    return QueryError(f"{clause}{others} matches {what}: {_NARROW}")
+
+
+class _CountingReader:
+    """The index reader, with the lexicon reads that expanding a clause makes counted by an _Expansion."""
+
+    def __init__(self, expansion: _Expansion) -> None:
+        self._expansion = expansion
+        self._reader = expansion.reader
+
+    def lexicon(self, fieldname: str) -> Iterator[bytes]:
+        return self._expansion.examine(self._reader.lexicon(fieldname))
+
+    def expand_prefix(self, fieldname: str, prefix: str) -> Iterator[bytes]:
+        return self._expansion.examine(self._reader.expand_prefix(fieldname, prefix))
+
+    def terms_from(self, fieldname: str, prefix: str) -> Iterator[tuple[str, bytes]]:
+        return self._expansion.examine(self._reader.terms_from(fieldname, prefix))
+
+    def __getattr__(self, name: str) -> Any:  # the schema and everything else, as they are
+        return getattr(self._reader, name)
+
+
+class _Expanded(q.MultiTerm):
+    """A prefix, wildcard or range with the words it matched in one index version.
+
+    Scored as the clause itself (a constant score for prefixes and wildcards, as Whoosh
+    does), but it never reads the lexicon again.
+    """
+
+    def __init__(self, clause: q.MultiTerm, btexts: list[bytes]) -> None:
+        self.clause, self.btexts = clause, btexts
+        self.fieldname, self.boost, self.constantscore = clause.field(), clause.boost, clause.constantscore
+        self.text = getattr(clause, "text", "")
+
+    def _btexts(self, ixreader: Any) -> Iterator[bytes]:
+        return iter(self.btexts)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.clause!r}, {len(self.btexts)} words)"
+
+    def __str__(self) -> str:
+        return str(self.clause)
 
 
 def _near(words: list[q.Query]) -> q.Query | None:

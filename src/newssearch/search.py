@@ -17,7 +17,7 @@ from .article import Article, display_title
 from .docvalues import FACET_FIELDS, Allowed, DocValues, doc_values
 from .duplicates import fold
 from .errors import ArticleNotFound, QueryError
-from .query import Parsed
+from .query import Parsed, expand
 from .ranking import RecencyWeighting
 from .schema import day_range
 from .snippets import query_words, snippet
@@ -27,6 +27,10 @@ from .wordrank import rank_words
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_PAGE_SIZE = 100
+RESULT_WINDOW = 1_000
+"""Only the first this many results of a search can be paged to (as Elasticsearch's
+index.max_result_window): a page costs as much as every result before it, so a deep
+page is refused before any work, and pagers link only to pages within the window."""
 TIME_LIMIT_SECONDS = 5.0
 """A pathological query is cut off after this much CPU time instead of tying up a server
 thread. CPU time of the thread, not wall time: a search waiting for the GIL behind
@@ -64,6 +68,11 @@ class SearchRequest:
             raise QueryError(f"page must be 1 or more, not {self.page}")
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
             raise QueryError(f"page size must be between 1 and {MAX_PAGE_SIZE}, not {self.page_size}")
+        if self.page * self.page_size > RESULT_WINDOW:
+            raise QueryError(
+                f"page {self.page} of {self.page_size} results is beyond the first {RESULT_WINDOW:,} results, the most that can be paged to;"
+                " narrow the search (more words, a source or date filter) or sort it the other way"
+            )
         if self.since and self.until and self.since > self.until:
             raise QueryError(f"the start date {self.since} is after the end date {self.until}")
         return self
@@ -119,7 +128,8 @@ class SearchResult:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+        """Pages that can be shown: those within the RESULT_WINDOW."""
+        return max(1, min(-(-self.total // self.page_size), RESULT_WINDOW // self.page_size))
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -158,18 +168,19 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
 
 def _search(index: SearchIndex, request: SearchRequest) -> SearchResult:
     started = time.perf_counter()
+    deadline = time.thread_time() + TIME_LIMIT_SECONDS
     request = request.validated()
     searcher = index.searcher()
     values = doc_values(searcher)
     parsed = index.queries.parse(request.q)
     window = request.page * request.page_size * (FOLD_WINDOW if request.fold else 1)
     allowed = _allowed(searcher, values, request)
-    deadline = time.thread_time() + TIME_LIMIT_SECONDS
     try:
         if parsed.words is not None:
             results, matched = _rank_words(searcher, values, parsed, request, allowed, window, deadline)
         else:
-            results, matched = _whoosh_search(searcher, values, parsed.query, request, allowed, window, deadline)
+            query = expand(parsed.query, searcher.reader(), deadline)  # bounded before Whoosh builds its matchers
+            results, matched = _whoosh_search(searcher, values, query, request, allowed, window, deadline)
     except TimeLimit:
         raise QueryError(f"the search took over {TIME_LIMIT_SECONDS:g} s and was stopped: make the query more specific") from None
     scored = request.sort == "relevance" and bool(request.q.strip())

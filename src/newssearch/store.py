@@ -11,6 +11,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -61,29 +62,84 @@ def _retry(action: Callable[[], T], attempts: int = 5) -> T:
     raise AssertionError("unreachable")
 
 
+_TOC = re.compile(rf"_{re.escape(INDEX_NAME)}_([0-9]+)\.toc")
+
+
+def committed_version(index_dir: Path) -> tuple[int, ...] | None:
+    """What identifies the index now committed in ``index_dir``, or None if there is none.
+
+    The folder's inode and the newest table of contents' generation, inode and mtime: a
+    commit changes the table of contents, and a folder removed and rebuilt (or replaced
+    by another) changes the folder or restarts the generations with new files, so a
+    reader compares this before every request instead of trusting the generation alone.
+    """
+    try:
+        folder = os.stat(index_dir)
+        generations = [int(m.group(1)) for name in os.listdir(index_dir) if (m := _TOC.fullmatch(name))]
+        if not generations:
+            return None
+        toc = os.stat(index_dir / f"_{INDEX_NAME}_{max(generations)}.toc")
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return (folder.st_dev, folder.st_ino, max(generations), toc.st_ino, toc.st_mtime_ns)
+
+
 class SearchIndex:
     """A read-only handle on an index folder, shared by the CLI, the web app and the API.
 
-    Each thread keeps one Whoosh searcher and opens a new one when a reindex has
-    committed, so a long-running server serves new articles without a restart.
+    Before every use it checks which index the folder holds now (``committed_version``):
+    each thread keeps one Whoosh searcher and opens a new one once a reindex has
+    committed or the folder was replaced or rebuilt, so a long-running server serves the
+    new index without a restart; when the folder holds no index any more, IndexNotFound
+    (the web server's 503), never an answer from the deleted index.
     """
 
     def __init__(self, index_dir: str | Path) -> None:
         self.index_dir = Path(index_dir)
-        self._index = open_index(self.index_dir)
-        self.queries = QueryBuilder(self._index.schema)
+        self.queries = QueryBuilder(open_index(self.index_dir).schema)
         self._local = threading.local()
+        self._lock = threading.Lock()
+        self._open: set[Searcher] = set()  # every thread's searcher, for close()
 
     def searcher(self) -> Searcher:
-        current: Searcher | None = getattr(self._local, "searcher", None)
-        if current is not None and not current.up_to_date():
-            # Not Searcher.refresh(): it reuses the old segment readers and with them their
-            # old deletions, so articles removed by the reindex would still be found.
-            current.close()
-            current = None
-        if current is None:
-            current = self._local.searcher = _retry(lambda: self._index.searcher(weighting=NewsWeighting()))
-        return current
+        version = committed_version(self.index_dir)
+        current: tuple[tuple[int, ...], Searcher] | None = getattr(self._local, "current", None)
+        if current is not None and current[0] == version:
+            return current[1]
+        if current is not None:
+            # A new searcher, not Searcher.refresh(): that reuses the old segment readers and
+            # with them their old deletions, so articles removed by the reindex would be found.
+            self._forget(current[1])
+            self._local.current = None
+        if version is None:
+            open_index(self.index_dir)  # IndexNotFound or IndexOutdated, saying what to run (unless one was just committed)
+        try:
+            searcher = _retry(lambda: open_index(self.index_dir).searcher(weighting=NewsWeighting()))
+        except FileNotFoundError:  # removed while being opened
+            raise IndexNotFound(str(self.index_dir)) from None
+        with self._lock:
+            self._open.add(searcher)
+        self._local.current = (version, searcher)
+        return searcher
+
+    def close(self) -> None:
+        """Close every thread's searcher and with it the index files; a later ``searcher()`` opens again."""
+        with self._lock:
+            searchers, self._open = self._open, set()
+        for searcher in searchers:
+            searcher.close()
+        self._local = threading.local()
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _forget(self, searcher: Searcher) -> None:
+        with self._lock:
+            self._open.discard(searcher)
+        searcher.close()
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.index_dir.iterdir() if p.is_file())

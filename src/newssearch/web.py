@@ -17,6 +17,8 @@ from __future__ import annotations
 import calendar
 import re
 import sys
+import threading
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timezone
@@ -27,15 +29,17 @@ from urllib.parse import urlencode, urlsplit
 
 import nh3
 from gunicorn.app.base import BaseApplication
-from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template, request, url_for
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
+from whoosh.searching import TimeLimit
 
 from .article import Article
-from .errors import ArticleNotFound, IndexNotFound, IndexOutdated, QueryError
+from .errors import ArticleNotFound, IndexNotFound, IndexOutdated, NewssearchError, QueryError
+from .query import expand
 from .snippets import marked, query_words
-from .search import SORTS, FacetValue, SearchRequest, SearchResult, TimelineBar, get_article, related, search
+from .search import SORTS, TIME_LIMIT_SECONDS, FacetValue, SearchRequest, SearchResult, TimelineBar, get_article, related, search
 from .store import SearchIndex
 
 FILTERS = {"source": "sources", "year": "years", "month": "months", "tag": "tags"}
@@ -65,6 +69,25 @@ OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
 _YEAR = re.compile(r"\d{4}")
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = re.compile(rf"(?:{_LABEL}(?:\.{_LABEL})*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{{1,5}})?")
+"""A syntactically valid host[:port]: DNS labels or an IPv4 address, or an [IPv6] address."""
+_PATH = re.compile(r"[A-Za-z0-9._~/%-]*")
+DEFAULT_PUBLIC_URL = "http://localhost"
+"""Where absolute links point when no base URL is configured and the Host header is not a valid host[:port]."""
+SEARCH_SLOTS = {"any": 2, "heavy": 1}
+"""Searches one server process runs at once (any), and of those, heavy ones (see
+``_heavy``). A search is CPU-bound Python and the threads of a process share one core,
+so more at once would only make each one slower; the other threads stay free to answer
+cheap requests and to refuse quickly."""
+SHALLOW_RESULTS = 100
+_EXPANDING = re.compile(r"[*?\[\]{}]|\bTO\b")
+"""Query syntax of wildcards and ranges, which expand to many words."""
+SLOT_WAIT_SECONDS = {"any": 2.0, "heavy": 0.5}
+"""How long a request waits for a slot of each lane before it is refused with 503 and
+Retry-After: briefly for the heavy one, so that clients sending heavy searches without
+pause do not keep every thread waiting."""
+RETRY_AFTER_SECONDS = 2
 
 web = Blueprint("web", __name__)
 
@@ -291,11 +314,12 @@ def _highlighted(index: SearchIndex, text: str, q: str) -> str:
     """``text`` escaped, with the query's words in <mark>; empty if none occurs (or q does not parse)."""
     if not q.strip():
         return ""
+    reader = index.searcher().reader()
     try:
-        parsed = index.queries.build(q)
-    except QueryError:
+        parsed = expand(index.queries.build(q), reader, time.thread_time() + TIME_LIMIT_SECONDS)
+    except (QueryError, TimeLimit):
         return ""
-    return marked(text, query_words(parsed, index.searcher().reader()))
+    return marked(text, query_words(parsed, reader))
 
 
 def article_dict(article: Article) -> dict[str, Any]:
@@ -377,14 +401,14 @@ def _atom(result: SearchResult, links: SearchLinks) -> ET.Element:
     now = datetime.now(timezone.utc)
     feed = ET.Element(f"{{{ATOM}}}feed")
     _add(feed, "title", f"newssearch: {result.query}" if result.query.strip() else "newssearch: newest articles")
-    _add(feed, "id", request.url)
+    _add(feed, "id", public_url(links.feed()))
     _add(feed, "updated", _atom_time(max((hit.date for hit in result.hits if hit.date), default=now)))
-    _add(feed, "link", rel="self", href=request.url)
-    _add(feed, "link", rel="alternate", type="text/html", href=request.host_url.rstrip("/") + links.replacing("sort", "newest"))
+    _add(feed, "link", rel="self", href=public_url(links.feed()))
+    _add(feed, "link", rel="alternate", type="text/html", href=public_url(links.replacing("sort", "newest")))
     _add(_add(feed, "author"), "name", "newssearch")
     for hit in result.hits:
         entry = _add(feed, "entry")
-        url = url_for("web.article_page", article_id=hit.id, _external=True)
+        url = public_url(url_for("web.article_page", article_id=hit.id))
         _add(entry, "title", hit.display_title)
         _add(entry, "id", url)
         _add(entry, "link", href=url)
@@ -404,15 +428,39 @@ def _atom_time(value: datetime) -> str:
 def opensearch() -> Response:
     """Lets browsers add the archive as a search engine."""
     description = ET.Element(f"{{{OPENSEARCH}}}OpenSearchDescription")
-    base = request.host_url.rstrip("/")
     _add(description, "ShortName", "newssearch", ns=OPENSEARCH)
     _add(description, "Description", "Full-text search of the news archive", ns=OPENSEARCH)
     _add(description, "InputEncoding", "UTF-8", ns=OPENSEARCH)
-    _add(description, "Image", f"{base}{url_for('static', filename='favicon.svg')}", ns=OPENSEARCH, type="image/svg+xml")
+    _add(description, "Image", public_url(url_for("static", filename="favicon.svg")), ns=OPENSEARCH, type="image/svg+xml")
     for kind, endpoint in (("text/html", "web.search_page"), ("application/atom+xml", "web.atom_feed")):
-        _add(description, "Url", ns=OPENSEARCH, type=kind, method="get", template=f"{base}{url_for(endpoint)}?q={{searchTerms}}")
-    _add(description, "Url", ns=OPENSEARCH, type="application/opensearchdescription+xml", rel="self", template=request.url)
+        _add(description, "Url", ns=OPENSEARCH, type=kind, method="get", template=public_url(url_for(endpoint)) + "?q={searchTerms}")
+    _add(description, "Url", ns=OPENSEARCH, type="application/opensearchdescription+xml", rel="self", template=public_url(url_for("web.opensearch")))
     return _xml(description, "application/opensearchdescription+xml")
+
+
+def public_url(path: str) -> str:
+    """The absolute URL of ``path`` (as ``url_for`` gives it) for feeds and OpenSearch.
+
+    Never built from an unchecked Host header, which a client chooses: from the
+    configured base URL; without one, from the Host header only if it is a valid
+    host[:port]; otherwise from DEFAULT_PUBLIC_URL.
+    """
+    base = current_app.config["NEWSSEARCH_BASE_URL"]
+    if base is None:
+        base = f"{request.scheme}://{request.host}" if _HOST.fullmatch(request.host) else DEFAULT_PUBLIC_URL
+    return base + path.removeprefix(request.script_root)
+
+
+def checked_base_url(url: str) -> str:
+    """A public base URL as configured, without a trailing slash, or a NewssearchError saying what is wrong."""
+    try:
+        parts = urlsplit(url.strip())
+        valid = parts.scheme in ("http", "https") and _HOST.fullmatch(parts.netloc) and _PATH.fullmatch(parts.path) and not (parts.query or parts.fragment)
+    except ValueError:
+        valid = False
+    if not valid:
+        raise NewssearchError(f"the base URL must be http(s)://host[:port][/path], for example https://news.example.org, not {url[:80]!r}")
+    return url.strip().rstrip("/")
 
 
 def _add(parent: ET.Element, tag: str, text: str | None = None, ns: str = ATOM, **attributes: str) -> ET.Element:
@@ -452,6 +500,46 @@ def _no_index(error: IndexNotFound | IndexOutdated) -> tuple[Response | str, int
     return _error_response(503, "The archive is not indexed yet", str(error), command + (" --full" if isinstance(error, IndexOutdated) else ""))
 
 
+class _Busy(Exception):
+    """Every search slot of a lane of this server process stayed taken for its SLOT_WAIT_SECONDS."""
+
+
+@web.before_request
+def _take_slot() -> None:
+    """Wait briefly for a search slot: a saturated server refuses at once instead of queueing without end.
+
+    A search that may cost up to its limits (wildcards, ranges, a deep page) first needs
+    the one heavy slot, so clients sending such searches without pause are refused
+    quickly and never hold every slot: everyday searches still get their turn.
+    """
+    lanes: dict[str, threading.BoundedSemaphore] = current_app.extensions["newssearch.slots"]
+    g.search_slots = []
+    for lane in ("heavy", "any") if _heavy(request.args) else ("any",):
+        if not lanes[lane].acquire(timeout=SLOT_WAIT_SECONDS[lane]):
+            raise _Busy
+        g.search_slots.append(lanes[lane])
+
+
+@web.teardown_request
+def _give_slot(_: BaseException | None) -> None:
+    for slot in g.pop("search_slots", []):
+        slot.release()
+
+
+def _heavy(args: MultiDict[str, str]) -> bool:
+    """Whether a request's search may cost up to its limits: wildcards or ranges, or a page past the first hundred results."""
+    try:
+        deep = int(args.get("page", 1)) * int(args.get("page-size", 10)) > SHALLOW_RESULTS
+    except ValueError:  # the search refuses it before any work
+        deep = False
+    return deep or _EXPANDING.search(args.get("q", "")) is not None
+
+
+def _busy(_: _Busy) -> tuple[Response | str, int, dict[str, str]]:
+    body, status = _error_response(503, "The server is busy", f"Too many searches at once; try again in {RETRY_AFTER_SECONDS} seconds.")
+    return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
 def _http_error(error: HTTPException) -> tuple[Response | str, int]:
     status = error.code or 500
     message = "Something went wrong on our side." if status >= 500 else (error.description or error.name)
@@ -466,13 +554,20 @@ def _security_headers(response: Response) -> Response:
 # The app ------------------------------------------------------------------------------------
 
 
-def create_app(index_dir: str | Path) -> Flask:
-    """The Flask app serving the index in ``index_dir``; templates and static files come from newssearch.webui."""
+def create_app(index_dir: str | Path, base_url: str | None = None) -> Flask:
+    """The Flask app serving the index in ``index_dir``; templates and static files come from newssearch.webui.
+
+    ``base_url`` is the public address of the server's / (https://news.example.org),
+    used for the absolute links of feeds and the OpenSearch description.
+    """
     webui = files("newssearch.webui")
     app = Flask(__name__, template_folder=str(webui / "templates"), static_folder=str(webui / "static"))
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the API's own field order
+    app.config["NEWSSEARCH_BASE_URL"] = checked_base_url(base_url) if base_url else None
     app.extensions["newssearch"] = _LazyIndex(Path(index_dir))
+    app.extensions["newssearch.slots"] = {lane: threading.BoundedSemaphore(n) for lane, n in SEARCH_SLOTS.items()}
     app.register_blueprint(web)
+    app.register_error_handler(_Busy, _busy)
     app.register_error_handler(QueryError, _bad_request)
     app.register_error_handler(ArticleNotFound, _not_found)
     app.register_error_handler(IndexNotFound, _no_index)
@@ -484,13 +579,15 @@ def create_app(index_dir: str | Path) -> Flask:
     return app
 
 
-def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 5000, workers: int = 2, threads: int = 4, debug: bool = False) -> None:
+def serve(
+    index_dir: str | Path, host: str = "127.0.0.1", port: int = 5000, workers: int = 2, threads: int = 4, debug: bool = False, base_url: str | None = None
+) -> None:
     """Serve the app: gunicorn with ``workers`` processes of ``threads`` threads, or Flask's debugger and reloader with ``debug``.
 
     A search is CPU-bound Python: the threads of one process take turns under the GIL,
     so it takes a process per core to use every core.
     """
-    app = create_app(index_dir)
+    app = create_app(index_dir, base_url)
     if debug:
         app.run(host=host, port=port, debug=True)
         return
