@@ -323,8 +323,10 @@ def _highlighted(index: SearchIndex, text: str, q: str) -> str:
 
 
 def article_dict(article: Article) -> dict[str, Any]:
+    """The article's JSON; ``location`` (a record's line in its file) is the reader's, not the index's."""
+    fields = {name: value for name, value in asdict(article).items() if name != "location"}
     return {
-        **asdict(article), "display_title": article.display_title,
+        **fields, "display_title": article.display_title,
         "date": article.date.isoformat() if article.date else None, "tags": list(article.tags),
     }  # fmt: skip
 
