@@ -75,9 +75,14 @@ def write_export(documents: Sequence[Document], path: Path) -> None:
 
 
 def build_index(documents: Sequence[Document], workdir: Path) -> SearchIndex:
-    """Index the documents through the product: export file -> reindex -> SearchIndex."""
+    """Index the documents through the product: export file -> reindex -> SearchIndex.
+
+    A document with neither title nor body (Cranfield 471 and 995) is left out: the export
+    reader rightly refuses it, and no engine can find it.
+    """
     archive, index_dir = workdir / "archive", workdir / "index"
     archive.mkdir()
+    documents = [doc for doc in documents if doc.title.strip() or doc.body.strip()]
     write_export(documents, archive / "collection.jsonl")
     report = reindex(archive, index_dir, full=True)
     if report.problems or report.articles != len(documents):
