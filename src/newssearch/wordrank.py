@@ -1,9 +1,12 @@
 """Term-at-a-time ranking of plain words and "quoted phrases", the searches people type most.
 
 The score is the one Whoosh gives the relaxed query (query.py): each word's BM25F
-score over headline and body, times the times it was typed; articles with every
-word score ALL_WORDS_BOOST times more; articles with the words close together get
-the proximity bonus. Whoosh computes it document by document through a tree of
+score over headline and body, times the times it was typed; in a short query,
+articles with every word score ALL_WORDS_BOOST times more and articles with the
+words close together get the proximity bonus. Two signals go beyond that query: a
+word typed as an acronym (START) weighs INEXACT_WEIGHT as much in an article that
+does not have it in capitals (housing starts), and a long question is ranked again
+with words from its best articles (feedback.py). Whoosh computes it document by document through a tree of
 matchers in Python, most of the cost of a search (150 ms for a seven-word question
 on Reuters). Here each word's postings are read once (and kept: docvalues.py), scored
 with numpy over all of them at once and added into one array over all articles,
@@ -21,11 +24,15 @@ from whoosh.collectors import TimeLimit
 from whoosh.searching import Searcher
 
 from .docvalues import DocValues, postings
+from .feedback import expand
 from .query import ALL_WORDS_BOOST, PROXIMITY_BOOST, PROXIMITY_SLOP, WordQuery
 from .schema import SEARCH_FIELDS
 
 CHECK_BATCH = 50
 """Articles whose word positions are read at a time for the proximity bonus."""
+INEXACT_WEIGHT = 0.2
+"""A word typed as an acronym (START) weighs this much of its score in an article that has
+it only in lower case or another form (housing starts)."""
 
 
 def rank_words(
@@ -40,21 +47,37 @@ def rank_words(
     """
     if words.phrase:
         return _rank_phrase(searcher, words, values, allowed, deadline)
+    docnums, scores = _rank(searcher, words, values, allowed, top, deadline)
+    if words.feedback and len(docnums):
+        expanded = expand(searcher, words, docnums, scores)
+        matched = np.zeros(values.size, dtype=bool)
+        matched[docnums] = True  # the typed words decide what matches; the feedback only reorders
+        docnums, scores = _rank(searcher, expanded, values, matched, top, deadline)
+    return docnums, scores
+
+
+def _rank(
+    searcher: Searcher, words: WordQuery, values: DocValues, allowed: np.ndarray | None, top: int, deadline: float
+) -> tuple[np.ndarray, np.ndarray]:
     size = values.size
     scores, plain = np.zeros(size), np.zeros(size)  # plain: without the times each word was typed
     in_field = {field: np.zeros(size) for field in SEARCH_FIELDS}  # the words' score in each field
     found = np.zeros(size, dtype=np.int32)  # how many of the words each article has
-    for word, weight in zip(words.words, words.weights):
+    for word, weight, acronym in zip(words.words, words.weights, words.acronyms or ("",) * len(words.words)):
         word_score = np.zeros(size)
         for field in SEARCH_FIELDS:
             docnums, field_score = _term_scores(searcher, field, word, values, deadline)
             word_score[docnums] += field_score  # a document appears once in a word's postings
             in_field[field][docnums] += field_score
+        if acronym:  # even when no article has it in capitals: START is not "start"
+            inexact = np.ones(size, dtype=bool)
+            inexact[_docs_with(searcher, "acronyms", acronym, values)] = False
+            word_score[inexact] *= INEXACT_WEIGHT
         scores += weight * word_score
         plain += word_score
         found += word_score > 0  # BM25 with Lucene's idf is above 0 for every posting
     matched = found > 0 if allowed is None else (found > 0) & allowed
-    if len(words.words) > 1:
+    if words.all_first and len(words.words) > 1:
         everything = np.flatnonzero(matched & (found == len(words.words)))
         scores[everything] += ALL_WORDS_BOOST * plain[everything]
         _add_proximity(searcher, words, in_field, plain, scores, everything, top)
@@ -144,6 +167,11 @@ def _in_order_nearby(positions: list[list[int]], slop: int) -> bool:
         if not ends:
             return False
     return True
+
+
+def _docs_with(searcher: Searcher, field: str, word: str, values: DocValues) -> np.ndarray:
+    """The articles with ``word`` in ``field``, in document order."""
+    return values.postings.get((field, word), lambda: postings(searcher.reader(), field, word))[0]
 
 
 def _term_scores(searcher: Searcher, field: str, word: str, values: DocValues, deadline: float) -> tuple[np.ndarray, np.ndarray]:
