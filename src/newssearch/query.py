@@ -3,7 +3,7 @@
 A query of words finds articles with most of its words. A short one (up to
 ALL_WORDS_MAX words) lists those with all of them first: an AND of clauses becomes
 their OR plus a boosted AND. A longer one, a question or a sentence, is ranked by
-BM25F over its words alone, and then by pseudo-relevance feedback (feedback.py).
+BM25F over its words alone.
 """
 
 from __future__ import annotations
@@ -76,7 +76,6 @@ class WordQuery:
     phrase: bool = False  # a "quoted phrase": the words one right after the other, in headline or body
     acronyms: tuple[str, ...] = ()  # per word: the acronym typed for it (START -> "start"), or ""
     all_first: bool = False  # articles with every word rank first (ALL_WORDS_BOOST and the proximity bonus)
-    feedback: bool = False  # re-ranked with words from the best articles (feedback.py)
 
 
 @dataclass(frozen=True)
@@ -152,7 +151,7 @@ class QueryBuilder:
         if texts and len(texts) == len(words) and not required and not negatives and (len(words) > 1 or len(positives) == 1):
             weights = tuple(float(max(1, repeats[t])) for t in texts)
             typed = tuple(acronyms.get(t, "") for t in texts)
-            as_words = WordQuery(tuple(texts), weights, acronyms=typed if any(typed) else (), all_first=short, feedback=not short)
+            as_words = WordQuery(tuple(texts), weights, acronyms=typed if any(typed) else (), all_first=short)
         if len(words) < 2:
             return Parsed(parsed, as_words)
         weighted = [w.with_boost(w.boost * repeats[_single_word(w)]) if repeats[_single_word(w)] > 1 else w for w in words]

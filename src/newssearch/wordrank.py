@@ -3,10 +3,9 @@
 The score is the one Whoosh gives the relaxed query (query.py): each word's BM25F
 score over headline and body, times the times it was typed; in a short query,
 articles with every word score ALL_WORDS_BOOST times more and articles with the
-words close together get the proximity bonus. Two signals go beyond that query: a
-word typed as an acronym (START) weighs INEXACT_WEIGHT as much in an article that
-does not have it in capitals (housing starts), and a long question is ranked again
-with words from its best articles (feedback.py). Whoosh computes it document by document through a tree of
+words close together get the proximity bonus. One signal goes beyond that query:
+a word typed as an acronym (START) weighs INEXACT_WEIGHT as much in an article that
+does not have it in capitals (housing starts). Whoosh computes it document by document through a tree of
 matchers in Python, most of the cost of a search (150 ms for a seven-word question
 on Reuters). Here each word's postings are read once (and kept: docvalues.py), scored
 with numpy over all of them at once and added into one array over all articles,
@@ -24,7 +23,6 @@ from whoosh.collectors import TimeLimit
 from whoosh.searching import Searcher
 
 from .docvalues import DocValues, postings
-from .feedback import expand
 from .query import ALL_WORDS_BOOST, PROXIMITY_BOOST, PROXIMITY_SLOP, WordQuery
 from .schema import SEARCH_FIELDS
 
@@ -47,32 +45,19 @@ def rank_words(
     """
     if words.phrase:
         return _rank_phrase(searcher, words, values, allowed, deadline)
-    docnums, scores = _rank(searcher, words, values, allowed, top, deadline)
-    if words.feedback and len(docnums):
-        expanded = expand(searcher, words, docnums, scores)
-        matched = np.zeros(values.size, dtype=bool)
-        matched[docnums] = True  # the typed words decide what matches; the feedback only reorders
-        docnums, scores = _rank(searcher, expanded, values, matched, top, deadline)
-    return docnums, scores
-
-
-def _rank(
-    searcher: Searcher, words: WordQuery, values: DocValues, allowed: np.ndarray | None, top: int, deadline: float
-) -> tuple[np.ndarray, np.ndarray]:
     size = values.size
     scores, plain = np.zeros(size), np.zeros(size)  # plain: without the times each word was typed
     in_field = {field: np.zeros(size) for field in SEARCH_FIELDS}  # the words' score in each field
     found = np.zeros(size, dtype=np.int32)  # how many of the words each article has
     for word, weight, acronym in zip(words.words, words.weights, words.acronyms or ("",) * len(words.words)):
         word_score = np.zeros(size)
+        factor = _acronym_factor(searcher, acronym, values) if acronym else None
         for field in SEARCH_FIELDS:
             docnums, field_score = _term_scores(searcher, field, word, values, deadline)
+            if factor is not None:
+                field_score = field_score * factor[docnums]
             word_score[docnums] += field_score  # a document appears once in a word's postings
             in_field[field][docnums] += field_score
-        if acronym:  # even when no article has it in capitals: START is not "start"
-            inexact = np.ones(size, dtype=bool)
-            inexact[_docs_with(searcher, "acronyms", acronym, values)] = False
-            word_score[inexact] *= INEXACT_WEIGHT
         scores += weight * word_score
         plain += word_score
         found += word_score > 0  # BM25 with Lucene's idf is above 0 for every posting
@@ -169,9 +154,12 @@ def _in_order_nearby(positions: list[list[int]], slop: int) -> bool:
     return True
 
 
-def _docs_with(searcher: Searcher, field: str, word: str, values: DocValues) -> np.ndarray:
-    """The articles with ``word`` in ``field``, in document order."""
-    return values.postings.get((field, word), lambda: postings(searcher.reader(), field, word))[0]
+def _acronym_factor(searcher: Searcher, acronym: str, values: DocValues) -> np.ndarray:
+    """Per article: 1 where ``acronym`` is written in capitals, INEXACT_WEIGHT elsewhere, even
+    when no article has it in capitals (START is not "start")."""
+    factor = np.full(values.size, INEXACT_WEIGHT)
+    factor[values.postings.get(("acronyms", acronym), lambda: postings(searcher.reader(), "acronyms", acronym))[0]] = 1.0
+    return factor
 
 
 def _term_scores(searcher: Searcher, field: str, word: str, values: DocValues, deadline: float) -> tuple[np.ndarray, np.ndarray]:
