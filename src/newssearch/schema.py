@@ -85,6 +85,8 @@ class SnowballFilter(Filter):
     made again when the index is opened.
     """
 
+    is_morph = True  # it changes words: Whoosh then keeps the words as written in spelling fields
+
     def __init__(self) -> None:
         self._stem = Stemmer.Stemmer("english").stemWord  # keeps its own cache of 10,000 words
 
