@@ -40,7 +40,7 @@ QUESTION_WORDS = "what how which why where there any some describe discuss give 
 SENTENCE_WORDS = 4
 MAX_EXPANSIONS = 250
 """A prefix* or wild?card matches at most this many different words (the first in order)."""
-_EXPLICIT_AND = re.compile(r"\bAND\b|(?<![^\s(])\+")
+_EXPLICIT_AND = re.compile(r'\bAND\b|(?<![^\s(])\+(?=[\w"(])')
 """A user who writes AND or +word wants every such word: no relaxing then."""
 
 
