@@ -1,15 +1,17 @@
-"""Relevance benchmark: newssearch against a plain BM25 baseline on the CISI collection.
+"""Relevance benchmark: newssearch against BM25, SQLite FTS5, tantivy and Lucene on every judged
+collection in ``../shared/corpora`` (CISI, Cranfield, CACM, MED, NPL, LISA).
 
-Run from anywhere: ``python benchmarks/relevance.py``. It
+Run from anywhere: ``python benchmarks/relevance.py [--collections cisi,med] [--no-peers]``.
+For each collection it
 
-1. reads ``../shared/corpora/cisi`` (1,460 documents, 112 queries, judgments for 76);
+1. reads the documents, queries and judgments (judged.py; each collection's quirks are there);
 2. writes the documents as a JSONL export into a temporary archive and indexes it with
    ``newssearch.reindex``, so the product's own reader, analyzer and indexer are measured;
 3. runs every judged query as a user would type it through ``newssearch.search``: one
    page of 100 hits (the most a page holds), or ``--depth N`` hits page by page;
-4. ranks the same documents for the same queries with ``rank_bm25.BM25Okapi``, tokenised
-   by the product's own analyzer (same stop words and stemming), as the baseline;
-5. prints MAP, nDCG@10, P@10 and Recall@100 for both, and writes per-query numbers to
+4. ranks the same documents for the same query text with each peer (peers.py), cut at the
+   same depth;
+5. prints one table per collection and a summary, and writes per-query numbers to
    ``benchmarks/results/relevance-<date>.json``.
 
 A query the product rejects (QueryError) scores zero and is listed: whether to accept
@@ -19,29 +21,26 @@ such text is a product decision, so the benchmark does not clean queries up.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import math
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from rank_bm25 import BM25Okapi
+import judged
+import peers
+from judged import Collection, Document, Judgments
 
 from newssearch import QueryError, SearchIndex, SearchRequest, reindex, search
-from newssearch.schema import text_analyzer
 from newssearch.search import MAX_PAGE_SIZE
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = REPO.parent / "shared" / "corpora" / "cisi"
 RESULTS_DIR = REPO / "benchmarks" / "results"
 DEPTH = MAX_PAGE_SIZE
 """Ranks evaluated for MAP: one page of the product's results. The standard is the full ranking
@@ -51,24 +50,8 @@ METRICS = ("MAP", "nDCG@10", "P@10", "Recall@100")
 
 Ranking = list[str]
 """Document ids, best first."""
-Judgments = dict[str, set[str]]
-"""Query id -> ids of the documents judged relevant."""
 PerQuery = dict[str, dict[str, float]]
 """Query id -> measure name -> value."""
-
-
-@dataclass(frozen=True)
-class Document:
-    id: str
-    title: str
-    body: str
-    author: str
-
-
-@dataclass(frozen=True)
-class Query:
-    id: str
-    text: str
 
 
 @dataclass
@@ -81,70 +64,7 @@ class Run:
     seconds: float = 0.0
 
 
-# --- the collection -------------------------------------------------------------------
-
-
-def smart_records(text: str) -> Iterator[tuple[str, dict[str, str]]]:
-    """SMART-format records (``.I n`` then ``.T``/``.A``/``.W``/... sections) as (id, field -> text).
-
-    A field that occurs several times (``.A`` with several authors) keeps its lines joined by newlines.
-    """
-    record_id: str | None = None
-    fields: dict[str, list[str]] = {}
-    current: list[str] | None = None
-    for line in text.splitlines():
-        if marker := re.match(r"^\.([A-Z])\b\s*(.*)$", line):
-            tag, rest = marker.groups()
-            if tag == "I":
-                if record_id is not None:
-                    yield record_id, _joined(fields)
-                record_id, fields, current = rest.strip(), {}, None
-                continue
-            current = fields.setdefault(tag, [])
-            if rest.strip():
-                current.append(rest)
-        elif current is not None:
-            current.append(line)
-    if record_id is not None:
-        yield record_id, _joined(fields)
-
-
-def _joined(fields: dict[str, list[str]]) -> dict[str, str]:
-    return {tag: "\n".join(lines).strip() for tag, lines in fields.items()}
-
-
-def one_line(text: str) -> str:
-    """Text as typed into a search box: the record's line breaks and indentation become single spaces."""
-    return " ".join(text.split())
-
-
-def load_documents(corpus: Path) -> list[Document]:
-    """CISI.ALL: title (.T), body (.W), authors (.A, one per line); citations (.X) are not text."""
-    with gzip.open(corpus / "CISI.ALL.gz", "rt", encoding="ascii") as file:
-        records = smart_records(file.read())
-    return [
-        Document(id=i, title=one_line(f.get("T", "")), body=f.get("W", ""), author="; ".join(f.get("A", "").splitlines()))
-        for i, f in records
-    ]
-
-
-def load_queries(corpus: Path) -> list[Query]:
-    """CISI.QRY: the question (.W). Queries 58 onward also carry the title and source of a paper, which are not the question."""
-    records = smart_records((corpus / "CISI.QRY").read_text(encoding="ascii"))
-    return [Query(id=i, text=one_line(f["W"])) for i, f in records]
-
-
-def load_judgments(corpus: Path) -> Judgments:
-    """CISI.REL: ``query doc 0 0.000000`` lines; every listed pair is relevant."""
-    judgments: Judgments = defaultdict(set)
-    for line in (corpus / "CISI.REL").read_text(encoding="ascii").splitlines():
-        if line.strip():
-            query_id, doc_id, *_ = line.split()
-            judgments[query_id].add(doc_id)
-    return dict(judgments)
-
-
-# --- the two systems ------------------------------------------------------------------
+# --- newssearch -----------------------------------------------------------------------
 
 
 def write_export(documents: Sequence[Document], path: Path) -> None:
@@ -155,10 +75,15 @@ def write_export(documents: Sequence[Document], path: Path) -> None:
 
 
 def build_index(documents: Sequence[Document], workdir: Path) -> SearchIndex:
-    """Index the documents through the product: export file -> reindex -> SearchIndex."""
+    """Index the documents through the product: export file -> reindex -> SearchIndex.
+
+    A document with neither title nor body (Cranfield 471 and 995) is left out: the export
+    reader rightly refuses it, and no engine can find it.
+    """
     archive, index_dir = workdir / "archive", workdir / "index"
     archive.mkdir()
-    write_export(documents, archive / "cisi.jsonl")
+    documents = [doc for doc in documents if doc.title.strip() or doc.body.strip()]
+    write_export(documents, archive / "collection.jsonl")
     report = reindex(archive, index_dir, full=True)
     if report.problems or report.articles != len(documents):
         raise SystemExit(f"reindex indexed {report.articles} of {len(documents)} documents: {report.problems}")
@@ -181,42 +106,30 @@ def product_ranking(index: SearchIndex, text: str, depth: int = DEPTH) -> Rankin
     return list(dict.fromkeys(ranking))[:depth]
 
 
-def run_product(index: SearchIndex, queries: Sequence[Query], depth: int = DEPTH) -> Run:
+def run_product(collection: Collection, depth: int) -> Run:
     run = Run("newssearch")
-    started = time.perf_counter()
-    for query in queries:
-        try:
-            run.rankings[query.id] = product_ranking(index, query.text, depth)
-        except QueryError as error:
-            run.rankings[query.id] = []
-            run.failures[query.id] = str(error)
-    run.seconds = time.perf_counter() - started
+    with tempfile.TemporaryDirectory(prefix=f"newssearch-{collection.name}-") as workdir:
+        index = build_index(collection.documents, Path(workdir))
+        started = time.perf_counter()
+        for query in collection.queries:
+            try:
+                run.rankings[query.id] = product_ranking(index, query.text, depth)
+            except QueryError as error:
+                run.rankings[query.id] = []
+                run.failures[query.id] = str(error)
+        run.seconds = time.perf_counter() - started
     return run
 
 
-_ANALYZER = text_analyzer()
-
-
-def analyze(text: str, mode: str = "index") -> list[str]:
-    """Tokens exactly as the product indexes (``mode="index"``) or queries (``"query"``) them:
-    the same tokeniser, hyphen handling, stop words and stemmer, so only the ranking differs."""
-    return [token.text for token in _ANALYZER(text, mode=mode)]
-
-
-def run_bm25(documents: Sequence[Document], queries: Sequence[Query], depth: int = DEPTH) -> Run:
-    """Plain BM25 (Okapi, rank_bm25's defaults) over title and body as one text, with the product's tokens.
-
-    A word repeated in the query counts each time, as in Okapi BM25.
-    """
-    run = Run("BM25")
+def run_peer(name: str, collection: Collection, depth: int) -> Run | None:
+    """One peer's run, or None (with a note) when its package is not installed."""
     started = time.perf_counter()
-    bm25 = BM25Okapi([analyze(f"{doc.title}\n{doc.body}") for doc in documents], k1=1.5, b=0.75)
-    for query in queries:
-        scores = bm25.get_scores(analyze(query.text, mode="query"))
-        order = sorted(range(len(documents)), key=lambda i: (-scores[i], i))
-        run.rankings[query.id] = [documents[i].id for i in order[:depth] if scores[i] > 0]
-    run.seconds = time.perf_counter() - started
-    return run
+    try:
+        rankings = peers.PEERS[name](collection.documents, collection.queries, depth)
+    except ImportError as error:
+        print(f"  {name}: skipped, {error.name or error} is not installed (pip install -e '.[bench]')")
+        return None
+    return Run(name, rankings, seconds=time.perf_counter() - started)
 
 
 # --- measures -------------------------------------------------------------------------
@@ -275,14 +188,41 @@ def wins(ours: PerQuery, theirs: PerQuery, name: str) -> tuple[int, int, int]:
 # --- output ---------------------------------------------------------------------------
 
 
-def print_table(ours: PerQuery, theirs: PerQuery, depth: int) -> None:
-    """Both systems side by side, with the difference and on how many queries ours is better/same/worse."""
-    mine, baseline = averages(ours), averages(theirs)
-    print(f"\nCISI, {len(ours)} judged queries, MAP over the top {depth} of each ranking\n")
-    print(f"{'measure':<11} {'newssearch':>10} {'BM25':>8} {'diff':>8}  {'better/same/worse':>17}")
-    for name in METRICS:
-        better, same, worse = wins(ours, theirs, name)
-        print(f"{name:<11} {mine[name]:>10.4f} {baseline[name]:>8.4f} {mine[name] - baseline[name]:>+8.4f}  {f'{better}/{same}/{worse}':>17}")
+def print_collection(collection: Collection, results: dict[str, PerQuery], depth: int) -> None:
+    """Every system's means, and against the best peer on how many queries newssearch is better/same/worse."""
+    means = {name: averages(per_query) for name, per_query in results.items()}
+    print(f"\n{collection.name}: {len(collection.documents)} documents, {len(collection.queries)} judged queries, MAP over the top {depth}\n")
+    print(f"{'system':<12}" + "".join(f"{name:>11}" for name in METRICS))
+    for system, mean in means.items():
+        print(f"{system:<12}" + "".join(f"{mean[name]:>11.4f}" for name in METRICS))
+    if (best := best_peer(means, "MAP")) is not None:
+        ours = results["newssearch"]
+        line = "  ".join(f"{name} {'/'.join(map(str, wins(ours, results[best], name)))}" for name in ("MAP", "nDCG@10"))
+        print(f"newssearch vs {best} (best peer on MAP), queries better/same/worse: {line}")
+
+
+def best_peer(means: dict[str, dict[str, float]], measure: str) -> str | None:
+    """The peer with the highest mean on ``measure``. Lucene+RM3 is a reference for feedback, not a plain peer."""
+    plain = [name for name in means if name not in ("newssearch", "Lucene+RM3")]
+    return max(plain, key=lambda name: means[name][measure]) if plain else None
+
+
+def print_summary(all_means: dict[str, dict[str, dict[str, float]]]) -> None:
+    """MAP and nDCG@10 per collection: newssearch, the best peer, Lucene, and the difference in percent."""
+    print(f"\n{'collection':<11}{'measure':>9}{'newssearch':>12}{'best peer':>22}{'diff':>8}{'Lucene':>9}{'diff':>8}")
+    for collection, means in all_means.items():
+        for measure in ("MAP", "nDCG@10"):
+            ours = means["newssearch"][measure]
+            best = best_peer(means, measure)
+            row = f"{collection:<11}{measure:>9}{ours:>12.4f}"
+            row += f"{f'{best} {means[best][measure]:.4f}':>22}{_percent(ours, means[best][measure]):>8}" if best else f"{'':>30}"
+            if "Lucene" in means:
+                row += f"{means['Lucene'][measure]:>9.4f}{_percent(ours, means['Lucene'][measure]):>8}"
+            print(row)
+
+
+def _percent(ours: float, theirs: float) -> str:
+    return f"{100 * (ours - theirs) / theirs:+.1f}%" if theirs else ""
 
 
 def product_commit() -> str | None:
@@ -301,47 +241,47 @@ def write_json(path: Path, report: dict) -> None:
     path.write_text(json.dumps(report, indent=1) + "\n")
 
 
+def _names(text: str, known: Sequence[str], what: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if unknown := [name for name in names if name not in known]:
+        raise SystemExit(f"unknown {what} {', '.join(unknown)}; choose from {', '.join(known)}")
+    return names
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="folder with CISI.ALL.gz, CISI.QRY, CISI.REL")
+    parser.add_argument("--collections", default=",".join(judged.LOADERS), help="comma-separated subset (default: all)")
+    parser.add_argument("--peers", default=",".join(peers.PEERS), help="comma-separated subset of the peers (default: all)")
+    parser.add_argument("--no-peers", action="store_true", help="measure newssearch alone")
+    parser.add_argument("--corpora", type=Path, default=judged.CORPORA, help="folder holding the collections' folders")
     parser.add_argument("--depth", type=int, default=DEPTH, help=f"ranks for MAP (default {DEPTH}: one page; 1000 is standard but slow)")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / f"relevance-{date.today():%Y-%m-%d}.json")
     args = parser.parse_args(argv)
+    names = _names(args.collections, list(judged.LOADERS), "collection")
+    peer_names = [] if args.no_peers else _names(args.peers, list(peers.PEERS), "peer")
 
-    documents = load_documents(args.corpus)
-    judgments = load_judgments(args.corpus)
-    queries = [query for query in load_queries(args.corpus) if query.id in judgments]
-    print(f"{len(documents)} documents, {len(queries)} queries with judgments; indexing through newssearch ...")
-
-    with tempfile.TemporaryDirectory(prefix="newssearch-cisi-") as workdir:
-        started = time.perf_counter()
-        index = build_index(documents, Path(workdir))
-        index_seconds = time.perf_counter() - started
-        product = run_product(index, queries, args.depth)
-    baseline = run_bm25(documents, queries, args.depth)
-
-    ours, theirs = evaluate(product, judgments), evaluate(baseline, judgments)
-    print_table(ours, theirs, args.depth)
-    print(f"\nnewssearch: indexed in {index_seconds:.1f} s, {len(queries)} queries in {product.seconds:.1f} s; BM25: {baseline.seconds:.1f} s")
-    if product.failures:
-        print(f"\n{len(product.failures)} queries failed in newssearch (scored 0):")
-        for query_id, message in product.failures.items():
-            print(f"  query {query_id}: {message}")
-
-    write_json(
-        args.out,
-        {
-            "corpus": str(args.corpus),
-            "date": f"{date.today():%Y-%m-%d}",
-            "commit": product_commit(),
-            "documents": len(documents),
-            "queries": len(queries),
-            "map_depth": args.depth,
-            "mean": {"newssearch": averages(ours), "bm25": averages(theirs)},
-            "failures": product.failures,
-            "per_query": {q: {"newssearch": ours[q], "bm25": theirs[q]} for q in judgments},
-        },
-    )
+    report: dict = {"date": f"{date.today():%Y-%m-%d}", "commit": product_commit(), "map_depth": args.depth, "collections": {}}
+    all_means: dict[str, dict[str, dict[str, float]]] = {}
+    for name in names:
+        collection = judged.load(name, args.corpora)
+        print(f"\n{name}: indexing {len(collection.documents)} documents through newssearch ...", flush=True)
+        runs = [run_product(collection, args.depth)]
+        runs += [run for peer in peer_names if (run := run_peer(peer, collection, args.depth)) is not None]
+        results = {run.name: evaluate(run, collection.judgments) for run in runs}
+        print_collection(collection, results, args.depth)
+        print("seconds: " + ", ".join(f"{run.name} {run.seconds:.1f}" for run in runs))
+        if failures := runs[0].failures:
+            print(f"{len(failures)} queries failed in newssearch (scored 0): " + "; ".join(f"{q}: {m}" for q, m in failures.items()))
+        all_means[name] = {system: averages(per_query) for system, per_query in results.items()}
+        report["collections"][name] = {
+            "documents": len(collection.documents),
+            "queries": len(collection.queries),
+            "mean": all_means[name],
+            "failures": failures,
+            "per_query": {q: {system: results[system][q] for system in results} for q in collection.judgments},
+        }
+    print_summary(all_means)
+    write_json(args.out, report)
     print(f"\nwrote {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}")
     return 0
 

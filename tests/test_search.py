@@ -31,6 +31,33 @@ def test_start_treaty_finds_the_seed_page_first(sample_index: SearchIndex) -> No
     assert "<mark>START</mark> <mark>treaty</mark>" in top.snippet  # whole words highlighted, not stems
 
 
+def test_an_acronym_prefers_articles_that_write_it_in_capitals(reuters_index: SearchIndex) -> None:
+    """START is the treaty, not the verb: JAPAN HOUSING STARTS RISE leaves the first page and
+    drops; typed in lower case, the word is the verb again."""
+    housing = "reuters-11170"
+    titles = [hit.title for hit in search(reuters_index, SearchRequest("START treaty")).hits]
+    assert not any("HOUSING STARTS" in title for title in titles)
+    assert all("TREATY" in title or "MISSILE" in title or "ARMS" in title for title in titles[:8]), titles
+    caps, lower = ids(reuters_index, "START treaty", page_size=100), ids(reuters_index, "start treaty", page_size=100)
+    assert housing in lower and (housing not in caps or caps.index(housing) > lower.index(housing))
+
+
+def test_a_question_typed_in_capitals_is_not_read_as_operators(reuters_index: SearchIndex) -> None:
+    """Caps lock: AND, OR and NOT in a long question are words, and every word still counts."""
+    shouted = search(reuters_index, SearchRequest("COCOA PRICES AND BUFFER STOCK RULES OF THE COCOA ORGANIZATION"))
+    spoken = search(reuters_index, SearchRequest("cocoa prices and buffer stock rules of the cocoa organization"))
+    assert shouted.total == spoken.total > 1000
+    assert [hit.id for hit in shouted.hits] == [hit.id for hit in spoken.hits]
+
+
+def test_a_lone_sign_or_star_in_a_sentence_is_punctuation(sample_index: SearchIndex) -> None:
+    """CACM query 39 asks about 'operators like *, +.': the signs neither fail nor narrow the search."""
+    signs = search(sample_index, SearchRequest("Lavrov and the nuclear treaty: operators like *, +. and - in New Delhi"))
+    words = search(sample_index, SearchRequest("Lavrov and the nuclear treaty: operators like in New Delhi"))
+    assert signs.total == words.total > 100
+    assert [hit.id for hit in signs.hits] == [hit.id for hit in words.hits] and signs.hits[0].id == SEED_ID
+
+
 def test_words_only_in_site_furniture_do_not_find_the_page(sample_index: SearchIndex) -> None:
     assert SEED_ID not in ids(sample_index, "Ramadan", page_size=100)
     assert SEED_ID not in ids(sample_index, "Borrell Afghanistan", page_size=100)

@@ -1,7 +1,9 @@
 """The query language: words, "phrases", AND/OR/NOT, -word, field:value, prefix*, dates.
 
-A query typed as a sentence finds articles with most of its words, and those with
-all of them rank first: an AND of clauses becomes their OR plus a boosted AND.
+A query of words finds articles with most of its words. A short one (up to
+ALL_WORDS_MAX words) lists those with all of them first: an AND of clauses becomes
+their OR plus a boosted AND. A longer one, a question or a sentence, is ranked by
+BM25F over its words alone.
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ from whoosh.reading import IndexReader
 from whoosh.searching import TimeLimit
 
 from .errors import QueryError
-from .schema import SEARCH_FIELDS
+from .schema import SEARCH_FIELDS, is_acronym
 
 ALL_WORDS_BOOST = 100.0
 """How much more an article containing every word scores: enough to rank it above
 any article with only some of the words (the usual boosted-AND pattern)."""
+ALL_WORDS_MAX = 3
+"""Queries of at most this many words list the articles with all of them first. In a
+longer question the boost ranks an article with every word, however common, above one
+with the rare words that matter, which costs MAP on every judged collection (RELEVANCE.md)."""
 PROXIMITY_SLOP = 4
 """Words at most this many positions apart count as close together."""
 PROXIMITY_BOOST = 2.0
@@ -44,7 +50,7 @@ MAX_EXAMINED_WORDS = 200_000
 """Words of the index read to find them: a *wildcard* with no fixed start reads every word of a field."""
 UNCOUNTED_FIELDS = frozenset({"date"})
 """One word per day: a date range matches as many words as it spans days, bounded by the archive's dates."""
-_EXPLICIT_AND = re.compile(r"\bAND\b|(?<![^\s(])\+")
+_EXPLICIT_AND = re.compile(r'\bAND\b|(?<![^\s(])\+(?=[\w"(])')
 """A user who writes AND or +word wants every such word: no relaxing then."""
 
 
@@ -53,17 +59,19 @@ def _parser(schema: Schema) -> QueryParser:
     parser.remove_plugin_class(FieldsPlugin)
     parser.add_plugin(FieldsPlugin(remove_unknown=True))
     # -word and +word only at the start of a word: 'co-operation', 'date:2023-03' and a
-    # dash between spaces ('schemes - DDC') are not operators.
-    parser.add_plugin(PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+(?=[^\s+])", minusexpr=r"(?<![^\s(])-(?=[^\s-])"))
+    # dash between spaces ('schemes - DDC') are not operators, nor a sign before punctuation
+    # ('operators like *, +.'): the word, phrase or group it applies to must follow.
+    parser.add_plugin(PlusMinusPlugin(plusexpr=r'(?<![^\s(])\+(?=[\w"(])', minusexpr=r'(?<![^\s(])-(?=[\w"(])'))
     parser.remove_plugin_class(WildcardPlugin)
     parser.add_plugin(_WordWildcards())
     return parser
 
 
 class _WordWildcards(WildcardPlugin):
-    """Wildcards where a ? is inside a word (wom?n): a question ending 'science?' keeps its word."""
+    """Wildcards touching a word (wom?n, treat*): a question ending 'science?' keeps its word,
+    and a lone * in a sentence ('operators like *, +') is punctuation."""
 
-    expr = r"(?P<text>\*|[?\u055E\u061F\u1367](?=\w))"
+    expr = r"(?P<text>(?<=\w)\*|\*(?=\w)|[?\u055E\u061F\u1367](?=\w))"
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,8 @@ class WordQuery:
     words: tuple[str, ...]  # as indexed: lower-cased, stemmed
     weights: tuple[float, ...]  # how many times each word was typed
     phrase: bool = False  # a "quoted phrase": the words one right after the other, in headline or body
+    acronyms: tuple[str, ...] = ()  # per word: the acronym typed for it (START -> "start"), or ""
+    all_first: bool = False  # articles with every word rank first (ALL_WORDS_BOOST and the proximity bonus)
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,8 @@ class QueryBuilder:
             return Parsed(q.Every(), None)
         if len(text) > MAX_QUERY_CHARS:
             raise QueryError(f"query is {len(text)} characters long; shorten it to at most {MAX_QUERY_CHARS}")
+        if _caps_lock(text):
+            text = text.lower()  # AND, OR, NOT in a question typed in capitals are words, not operators
         try:
             parsed = self._parser.parse(text, normalize=False)
         except Exception as error:  # Whoosh raises bare Exception for some bad dates
@@ -113,9 +125,24 @@ class QueryBuilder:
         parsed = parsed.normalize().accept(_every_field)
         if (phrase := _phrase(parsed)) is not None:
             return Parsed(parsed, WordQuery(phrase, (1.0,) * len(phrase), phrase=True))
-        return Parsed(parsed, None) if _EXPLICIT_AND.search(text) else self._most_words(parsed, repeats)
+        return Parsed(parsed, None) if _EXPLICIT_AND.search(text) else self._most_words(parsed, repeats, self._acronyms(text))
 
-    def _most_words(self, parsed: q.Query, repeats: Counter[str | None]) -> Parsed:
+    def _acronyms(self, text: str) -> dict[str, str]:
+        """Stemmed word -> the acronym typed for it (START -> start: "start").
+
+        A long question typed all in capitals (caps lock) has none: parse() lower-cases it.
+        """
+        typed = text.split()
+        analyzer = self.schema[SEARCH_FIELDS[-1]].analyzer
+        found = {}
+        for word in typed:
+            word = word.strip(".,;:!?\"'()[]")
+            if is_acronym(word):
+                for token in analyzer(word, mode="query"):
+                    found[token.text] = word.lower()
+        return found
+
+    def _most_words(self, parsed: q.Query, repeats: Counter[str | None], acronyms: dict[str, str]) -> Parsed:
         """Relax an AND of several clauses to 'all of them first, then most of them'.
 
         Only clauses on the text are relaxed: excluded ones (NOT x, -x) and those on
@@ -130,17 +157,26 @@ class QueryBuilder:
         near = _near(words) if len(words) > 1 else None
         as_words = None
         texts = [t for t in map(_single_word, words) if t is not None]
+        short = len(words) <= ALL_WORDS_MAX
         if texts and len(texts) == len(words) and not required and not negatives and (len(words) > 1 or len(positives) == 1):
-            as_words = WordQuery(tuple(texts), tuple(float(max(1, repeats[t])) for t in texts))
+            weights = tuple(float(max(1, repeats[t])) for t in texts)
+            typed = tuple(acronyms.get(t, "") for t in texts)
+            as_words = WordQuery(tuple(texts), weights, acronyms=typed if any(typed) else (), all_first=short)
         if len(words) < 2:
             return Parsed(parsed, as_words)
         weighted = [w.with_boost(w.boost * repeats[_single_word(w)]) if repeats[_single_word(w)] > 1 else w for w in words]
-        relaxed: q.Query = q.Or([q.And(words).with_boost(ALL_WORDS_BOOST), q.Or(weighted), *([near] if near else [])])
+        all_words = [q.And(words).with_boost(ALL_WORDS_BOOST), *([near] if near else [])] if short else []
+        relaxed: q.Query = q.Or([q.Or(weighted), *all_words])
         if required:
             relaxed = q.And([relaxed, *required])
         if negatives:
             relaxed = q.AndNot(relaxed, q.Or(negatives))
         return Parsed(relaxed, as_words)
+
+
+def _caps_lock(text: str) -> bool:
+    """A question of more than ALL_WORDS_MAX words typed all in capitals: its capitals say nothing."""
+    return text.upper() == text and len(text.split()) > ALL_WORDS_MAX
 
 
 def _every_field(node: q.Query) -> q.Query:

@@ -1,14 +1,19 @@
 """The index's fields and analyzers: the only place that knows field names.
 
 Text is tokenised keeping hyphenated words together, lower-cased, accent-folded
-(``café`` finds ``cafe``), stop-worded and Porter-stemmed. Whoosh highlights the
-original words, so snippets show whole words, not stems.
+(``café`` finds ``cafe``), stop-worded and stemmed with Snowball's English stemmer
+(PyStemmer). Whoosh highlights the original words, so snippets show whole words, not
+stems. Words written in capitals inside ordinary text (START, NATO, OPEC) are kept
+apart as well, unstemmed, so that a query typing an acronym can prefer them.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
+
+import Stemmer
 from datetime import date, timezone
 
 from whoosh.analysis import (
@@ -17,7 +22,6 @@ from whoosh.analysis import (
     Filter,
     LowercaseFilter,
     RegexTokenizer,
-    StemFilter,
     StopFilter,
     Token,
 )
@@ -35,8 +39,11 @@ from .duplicates import sketch
 SCHEMA_VERSION = 6
 """Bump when the fields or analyzers change: an older index then needs ``reindex --full``."""
 
-TITLE_BOOST = 1.5
-"""Headline matches weigh more than body matches (1.5 measured best of 1, 1.5, 2 on CISI)."""
+TITLE_BOOST = 0.5
+"""The body field indexes the headline too (to_document), as one text the way single-field
+engines do; a headline match then counts this much again. Scoring headline and body apart
+(with TITLE_BOOST 1.5) ranked 5 to 12% below Lucene on CACM, whose titles are most of the
+text (benchmarks/RELEVANCE.md)."""
 SEARCH_FIELDS = ("title", "body")
 TOKEN_PATTERN = re.compile(r"\w+(?:[-.]\w+)*")
 """A word: letters and digits, hyphenated or dotted parts kept together (co-operation, U.S., 3.5)."""
@@ -70,6 +77,60 @@ class HyphenFilter(Filter):
                     token.startchar = token.endchar - len(text)
             token.text = joined
             yield token
+
+
+class SnowballFilter(Filter):
+    """Snowball's English stemmer (the "Porter2" revision) through PyStemmer, a C extension.
+
+    It stems better than Whoosh's Porter (``generously``/``generous``, ``news`` stays
+    ``news``) and faster. Pickled with the schema as its class alone: the C stemmer is
+    made again when the index is opened.
+    """
+
+    is_morph = True  # it changes words: Whoosh then keeps the words as written in spelling fields
+
+    def __init__(self) -> None:
+        self._stem = Stemmer.Stemmer("english").stemWord  # keeps its own cache of 10,000 words
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__()  # type: ignore[misc]
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for token in tokens:
+            if not token.stopped:
+                token.text = self._stem(token.text)
+            yield token
+
+
+ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]*[A-Z][A-Z0-9]*\b")
+"""A word of two or more capitals (digits allowed): START, NATO, G20 is not (one capital)."""
+_LOWER = re.compile(r"[a-z]")
+
+
+def acronyms(*texts: str) -> str:
+    """The words written in capitals in those of ``texts`` that are written in ordinary case.
+
+    A headline set all in capitals (Reuters: JAPAN HOUSING STARTS RISE) says nothing about
+    which words are acronyms, so a text with no more than one lower-case letter in ten
+    letters is left out.
+    """
+    found = []
+    for text in texts:
+        letters = sum(c.isalpha() for c in text)
+        if letters and len(_LOWER.findall(text)) * 10 > letters:
+            found += ACRONYM.findall(text)
+    return " ".join(found)
+
+
+def is_acronym(word: str) -> bool:
+    """Whether a word typed in a query is written as an acronym (START, NATO)."""
+    return ACRONYM.fullmatch(word) is not None
 
 
 class DayField(ID):
@@ -109,7 +170,7 @@ def day_range(since: date | None, until: date | None) -> q.Query:
 
 def text_analyzer(stem: bool = True) -> Analyzer:
     analyzer = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
-    return analyzer | StopFilter() | HyphenFilter() | StemFilter(cachesize=100_000) if stem else analyzer | HyphenFilter()
+    return analyzer | StopFilter() | HyphenFilter() | SnowballFilter() if stem else analyzer | HyphenFilter()
 
 
 def build_schema() -> Schema:
@@ -128,6 +189,7 @@ def build_schema() -> Schema:
         source=TEXT(analyzer=names, stored=True),
         source_facet=ID(),
         author=TEXT(analyzer=names, stored=True),
+        acronyms=TEXT(analyzer=names, phrase=False),  # acronyms() of headline and body, unstemmed
         section=TEXT(analyzer=names, stored=True),
         tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
         url=ID(stored=True),
@@ -149,7 +211,9 @@ def to_document(article: Article, file: ArchiveFile, page: furniture.Page | None
     document: dict[str, object] = {
         "id": article.id,
         "title": article.title,
-        "body": article.body,
+        "body": f"{article.title}\n{article.body}" if article.title else article.body,
+        "_stored_body": article.body,  # snippets and the article page show the body alone
+        "acronyms": acronyms(article.title, article.body),
         "undated": int(article.date is None),
         "timestamp": 0.0,  # written for every article: a column no article has cannot be sorted on
         "source": article.source,

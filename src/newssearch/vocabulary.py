@@ -42,8 +42,6 @@ from whoosh.support.charset import accent_map
 from .store import INDEX_NAME
 
 WORD = re.compile(r"[^\W\d_]{2,}")
-TEXT_FIELDS = ("title", "body")
-"""The stored fields whose words are counted: the text a query searches."""
 KEEP_GENERATIONS = 2
 """Words files kept: the current generation's and the one before, which a searcher that
 has not yet noticed the commit may still ask for."""
@@ -68,8 +66,14 @@ def count(texts: Iterable[str]) -> Counter[str]:
 
 
 def words_of(document: Mapping[str, object]) -> Counter[str]:
-    """The words of one article, from its Whoosh document or its stored fields."""
-    return count(str(document.get(name) or "") for name in TEXT_FIELDS)
+    """The words of one article's headline and body, from its Whoosh document or its stored fields.
+
+    A Whoosh document's indexed body repeats the headline (schema.to_document); its
+    ``_stored_body``, like the stored fields' ``body``, is the body alone, so an article's
+    words are counted once whether it is being added or forgotten.
+    """
+    body = document["_stored_body"] if "_stored_body" in document else document.get("body")
+    return count(str(text or "") for text in (document.get("title"), body))
 
 
 def path(index_dir: str | Path, generation: int) -> Path:

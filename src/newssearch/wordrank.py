@@ -1,9 +1,11 @@
 """Term-at-a-time ranking of plain words and "quoted phrases", the searches people type most.
 
 The score is the one Whoosh gives the relaxed query (query.py): each word's BM25F
-score over headline and body, times the times it was typed; articles with every
-word score ALL_WORDS_BOOST times more; articles with the words close together get
-the proximity bonus. Whoosh computes it document by document through a tree of
+score over headline and body, times the times it was typed; in a short query,
+articles with every word score ALL_WORDS_BOOST times more and articles with the
+words close together get the proximity bonus. One signal goes beyond that query:
+a word typed as an acronym (START) weighs INEXACT_WEIGHT as much in an article that
+does not have it in capitals (housing starts). Whoosh computes it document by document through a tree of
 matchers in Python, most of the cost of a search (150 ms for a seven-word question
 on Reuters). Here each word's postings are read once (and kept: docvalues.py), scored
 with numpy over all of them at once and added into one array over all articles,
@@ -26,6 +28,9 @@ from .schema import SEARCH_FIELDS
 
 CHECK_BATCH = 50
 """Articles whose word positions are read at a time for the proximity bonus."""
+INEXACT_WEIGHT = 0.2
+"""A word typed as an acronym (START) weighs this much of its score in an article that has
+it only in lower case or another form (housing starts)."""
 
 
 def rank_words(
@@ -44,17 +49,20 @@ def rank_words(
     scores, plain = np.zeros(size), np.zeros(size)  # plain: without the times each word was typed
     in_field = {field: np.zeros(size) for field in SEARCH_FIELDS}  # the words' score in each field
     found = np.zeros(size, dtype=np.int32)  # how many of the words each article has
-    for word, weight in zip(words.words, words.weights):
+    for word, weight, acronym in zip(words.words, words.weights, words.acronyms or ("",) * len(words.words)):
         word_score = np.zeros(size)
+        factor = _acronym_factor(searcher, acronym, values) if acronym else None
         for field in SEARCH_FIELDS:
             docnums, field_score = _term_scores(searcher, field, word, values, deadline)
+            if factor is not None:
+                field_score = field_score * factor[docnums]
             word_score[docnums] += field_score  # a document appears once in a word's postings
             in_field[field][docnums] += field_score
         scores += weight * word_score
         plain += word_score
         found += word_score > 0  # BM25 with Lucene's idf is above 0 for every posting
     matched = found > 0 if allowed is None else (found > 0) & allowed
-    if len(words.words) > 1:
+    if words.all_first and len(words.words) > 1:
         everything = np.flatnonzero(matched & (found == len(words.words)))
         scores[everything] += ALL_WORDS_BOOST * plain[everything]
         _add_proximity(searcher, words, in_field, plain, scores, everything, top)
@@ -144,6 +152,14 @@ def _in_order_nearby(positions: list[list[int]], slop: int) -> bool:
         if not ends:
             return False
     return True
+
+
+def _acronym_factor(searcher: Searcher, acronym: str, values: DocValues) -> np.ndarray:
+    """Per article: 1 where ``acronym`` is written in capitals, INEXACT_WEIGHT elsewhere, even
+    when no article has it in capitals (START is not "start")."""
+    factor = np.full(values.size, INEXACT_WEIGHT)
+    factor[values.postings.get(("acronyms", acronym), lambda: postings(searcher.reader(), "acronyms", acronym))[0]] = 1.0
+    return factor
 
 
 def _term_scores(searcher: Searcher, field: str, word: str, values: DocValues, deadline: float) -> tuple[np.ndarray, np.ndarray]:
