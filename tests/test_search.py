@@ -186,7 +186,9 @@ def test_pages(reuters_index: SearchIndex) -> None:
     first = ids(reuters_index, "cocoa", page_size=10)
     second = ids(reuters_index, "cocoa", page=2, page_size=10)
     assert len(second) == 10 and not set(first) & set(second)
-    assert ids(reuters_index, "cocoa", page=999) == []
+    assert ids(reuters_index, "cocoa", page=90) == []  # past the last result, within the result window
+    with pytest.raises(QueryError, match="beyond the first 1,000 results"):
+        search(reuters_index, SearchRequest("cocoa", page=999))
     with pytest.raises(QueryError):
         search(reuters_index, SearchRequest("cocoa", page=0))
 

@@ -70,7 +70,7 @@ class SearchRequest:
             raise QueryError(f"page size must be between 1 and {MAX_PAGE_SIZE}, not {self.page_size}")
         if self.page * self.page_size > RESULT_WINDOW:
             raise QueryError(
-                f"page {self.page} of {self.page_size} results is beyond the first {RESULT_WINDOW:,} results, the most that can be paged to;"
+                f"page {self.page} at {self.page_size} results a page is beyond the first {RESULT_WINDOW:,} results, the most that can be paged to;"
                 " narrow the search (more words, a source or date filter) or sort it the other way"
             )
         if self.since and self.until and self.since > self.until:
