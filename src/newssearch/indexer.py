@@ -43,12 +43,14 @@ from .schema import build_schema, to_document
 
 PARALLEL_BYTES = 2_000_000
 """Archive text to read above which the writer analyses in several processes."""
-WRITER_MB = 1024
+WRITER_MB = 512
 """Memory for the writer's posting buffers (split across its processes) before they spill to disk.
 
-Spilling pickles, sorts and re-reads every posting: with 256 MB it cost a third of a
-full Reuters reindex's CPU (68 s, 46 s with 1024 MB), for ~380 MB more peak memory.
-Whoosh's estimate of a posting's size is generous: 768 MB still spilled on Reuters."""
+Spilling pickles, sorts and re-reads every posting: with 256 MB it costs a full Reuters
+reindex a third more CPU (96 s against 72 s, loaded machine, at 7be164e). 512 MB no longer
+spills on Reuters since the spelling fields went (72 s, as with 1024 MB), and as the
+archive grows it is what bounds the writer processes' memory: with 1024 MB they held
+most of the 2.25 GB peak at 10x."""
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(bytes_just_indexed, bytes_to_index_in_all)`` after each file."""
