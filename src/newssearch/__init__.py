@@ -17,48 +17,44 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from . import whoosh_fix  # noqa: F401  (fixes to Whoosh's writer speed and file handling, see the module)
+from .article import Article
+from .errors import (
+    ArchiveNotFound,
+    ArticleNotFound,
+    IndexLocked,
+    IndexNotFound,
+    IndexOutdated,
+    NewssearchError,
+    Problem,
+    QueryError,
+)
+from .search import FacetValue, Hit, SearchRequest, SearchResult, TimelineBar, get_article, related, search
+from .stats import IndexStats, index_stats
+from .store import SearchIndex
 
 if TYPE_CHECKING:
-    from .article import Article
-    from .errors import (
-        ArchiveNotFound,
-        ArticleNotFound,
-        IndexLocked,
-        IndexNotFound,
-        IndexOutdated,
-        NewssearchError,
-        Problem,
-        QueryError,
-    )
     from .indexer import ReindexReport, reindex
     from .readers import read_file
-    from .search import FacetValue, Hit, SearchRequest, SearchResult, TimelineBar, get_article, related, search
-    from .stats import IndexStats, index_stats
-    from .store import SearchIndex
 
-_MODULES = {
-    "article": ["Article"],
-    "errors": ["ArchiveNotFound", "ArticleNotFound", "IndexLocked", "IndexNotFound", "IndexOutdated", "NewssearchError", "Problem", "QueryError"],
-    "indexer": ["ReindexReport", "reindex"],
-    "readers": ["read_file"],
-    "search": ["FacetValue", "Hit", "SearchRequest", "SearchResult", "TimelineBar", "get_article", "related", "search"],
-    "stats": ["IndexStats", "index_stats"],
-    "store": ["SearchIndex"],
-}  # fmt: skip
-_HOME = {name: module for module, names in _MODULES.items() for name in names}
+_LAZY = {"ReindexReport": "indexer", "reindex": "indexer", "read_file": "readers"}
 
 
 def __getattr__(name: str) -> Any:
-    """Import a public name's module on first use (PEP 562).
+    """Import the indexer and the readers on first use (PEP 562).
 
-    Why: ``newssearch query`` in a fresh process should not pay for the indexer, the
-    readers and their libraries; importing the package used to import all of them.
+    Why: a one-off ``newssearch query`` should not pay for the indexer, the readers and
+    their libraries, and importing the package used to import them all.
     """
-    if name not in _HOME:
+    if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f".{_HOME[name]}", __name__), name)
+    value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
     globals()[name] = value
     return value
 
 
-__all__ = sorted(_HOME)
+__all__ = [
+    "ArchiveNotFound", "Article", "ArticleNotFound", "FacetValue", "Hit", "IndexLocked", "IndexNotFound",
+    "IndexOutdated", "IndexStats", "NewssearchError", "Problem", "QueryError", "ReindexReport", "SearchIndex",
+    "SearchRequest", "SearchResult", "TimelineBar", "get_article", "index_stats", "read_file", "reindex", "related",
+    "search",
+]  # fmt: skip
