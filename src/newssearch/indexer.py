@@ -281,8 +281,9 @@ def _write(
                 where = [[r.file.relpath, r.file.signature, r.locations[n], n] for r, n in places] if len(places) > 1 else []
                 if where:
                     duplicates.append((article.id, where))
-                stripped, dropped = furniture.strip(article, furniture_blocks)
-                document = to_document(stripped, read.file, read.pages[number], dropped)
+                page = read.pages[number]
+                stripped, dropped = furniture.strip(article, page, furniture_blocks)
+                document = to_document(stripped, read.file, page, dropped)
                 add(**document, copies=json.dumps(where).encode() if where else b"")
                 words.add(document)
             if progress:
