@@ -48,9 +48,9 @@ WRITER_MB = 512
 
 Spilling pickles, sorts and re-reads every posting: with 256 MB it costs a full Reuters
 reindex a third more CPU (96 s against 72 s, loaded machine, at 7be164e). 512 MB no longer
-spills on Reuters since the spelling fields went (72 s, as with 1024 MB), and as the
-archive grows it is what bounds the writer processes' memory: with 1024 MB they held
-most of the 2.25 GB peak at 10x."""
+spills on Reuters since the spelling fields went (72 s, as with 1024 MB). Since the articles
+are streamed, these pools are what bounds a reindex's memory as the archive grows: at 10x
+each writer process held ~480 MB with 256 MB allowed (Whoosh's estimate undercounts)."""
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(bytes_just_indexed, bytes_to_index_in_all)`` after each file."""
