@@ -43,14 +43,15 @@ from .schema import build_schema, to_document
 
 PARALLEL_BYTES = 2_000_000
 """Archive text to read above which the writer analyses in several processes."""
-WRITER_MB = 512
+WRITER_MB = 384
 """Memory for the writer's posting buffers (split across its processes) before they spill to disk.
 
 Spilling pickles, sorts and re-reads every posting: with 256 MB it costs a full Reuters
-reindex a third more CPU (96 s against 72 s, loaded machine, at 7be164e). 512 MB no longer
-spills on Reuters since the spelling fields went (72 s, as with 1024 MB). Since the articles
-are streamed, these pools are what bounds a reindex's memory as the archive grows: at 10x
-each writer process held ~480 MB with 256 MB allowed (Whoosh's estimate undercounts)."""
+reindex a third more CPU (96 s against 72 s, loaded machine, at 7be164e); 384 MB no longer
+spills on Reuters since the spelling fields went (same peak memory and CPU as 1024 MB).
+Since the articles are streamed, these pools are what bounds a reindex's memory as the
+archive grows: at 10x with 512 MB each writer process held ~480 MB with 256 MB allowed
+(Whoosh's estimate undercounts), 1.1 GB for the process tree."""
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(bytes_just_indexed, bytes_to_index_in_all)`` after each file."""
