@@ -11,6 +11,11 @@ The Python API that the CLI and the web app are thin faces over::
         print(hit.display_title, hit.date, hit.snippet)
 """
 
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from . import whoosh_fix  # noqa: F401  (fixes to Whoosh's writer speed and file handling, see the module)
 from .article import Article
 from .errors import (
@@ -23,11 +28,29 @@ from .errors import (
     Problem,
     QueryError,
 )
-from .indexer import ReindexReport, reindex
-from .readers import read_file
 from .search import FacetValue, Hit, SearchRequest, SearchResult, TimelineBar, get_article, related, search
 from .stats import IndexStats, index_stats
 from .store import SearchIndex
+
+if TYPE_CHECKING:
+    from .indexer import ReindexReport, reindex
+    from .readers import read_file
+
+_LAZY = {"ReindexReport": "indexer", "reindex": "indexer", "read_file": "readers"}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the indexer and the readers on first use (PEP 562).
+
+    Why: a one-off ``newssearch query`` should not pay for the indexer, the readers and
+    their libraries, and importing the package used to import them all.
+    """
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ArchiveNotFound", "Article", "ArticleNotFound", "FacetValue", "Hit", "IndexLocked", "IndexNotFound",

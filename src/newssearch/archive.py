@@ -6,11 +6,13 @@ import os
 from stat import S_ISREG
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from .errors import ArchiveNotFound, NewssearchError, Problem
 from .readers import reader_for, unknown_type
+
+if TYPE_CHECKING:
+    import pathspec
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ def scan(archive_dir: str | Path) -> Scan:
 
 def _ignore_rules(root: Path) -> pathspec.GitIgnoreSpec:
     """The default ignores, then the archive's ignore file (whose patterns win, as in git)."""
+    import pathspec  # here: a query imports this module (through schema) but never scans
+
     path = root / IGNORE_FILE
     try:
         lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []

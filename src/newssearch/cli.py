@@ -9,17 +9,17 @@ import re
 import sys
 from contextlib import ExitStack
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import furniture
-from .archive import IGNORE_FILE
 from .errors import NewssearchError
-from .indexer import ReindexReport, reindex
 from .search import SORTS, Hit, SearchRequest, SearchResult, related, search
 from .stats import index_stats
 from .store import SearchIndex
+
+if TYPE_CHECKING:
+    from .indexer import ReindexReport
 
 EXIT_SKIPPED = 3
 """reindex: the index was updated, but some files or records could not be read."""
@@ -79,6 +79,8 @@ def reindex_command(archive_dir: str, index_dir: str, full: bool, as_json: bool)
 
     Example: newssearch reindex --archive ~/news
     """
+    from .indexer import reindex  # here, not at the top: a query has no use for the indexer and the readers
+
     with ExitStack() as stack:
         bar: list[Any] = []
 
@@ -97,6 +99,8 @@ def reindex_command(archive_dir: str, index_dir: str, full: bool, as_json: bool)
 
 
 def _print_report(report: ReindexReport) -> None:
+    from .archive import IGNORE_FILE
+
     kind = "Full reindex" if report.full else "Reindex"
     click.echo(
         f"{kind}: read {report.files_read} of {report.files} files in {report.seconds:.1f} s; "
@@ -250,6 +254,8 @@ def furniture_command(index_dir: str, as_json: bool) -> None:
 
     Example: newssearch furniture --json
     """
+    from . import furniture
+
     lines = furniture.removed_lines(SearchIndex(index_dir).searcher().reader())
     if as_json:
         _echo_json([{"line": line, "pages": paths} for line, paths in lines.items()])

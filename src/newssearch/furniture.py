@@ -130,9 +130,8 @@ def dropped(p: Page, furniture: set[int]) -> list[int]:
     return sorted(p.lines[i][0] for i in cut(p, furniture))
 
 
-def strip(article: Article, furniture: set[int]) -> tuple[Article, list[str]]:
-    """The article without its furniture lines, and those lines."""
-    p = page(article)
+def strip(article: Article, p: Page | None, furniture: set[int]) -> tuple[Article, list[str]]:
+    """The article without its furniture lines, and those lines; ``p`` is its ``page``, which the indexer holds already."""
     if p is None or not furniture:
         return article, []
     numbers = [number for number, _ in _long_lines(article.body)]

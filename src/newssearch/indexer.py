@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
+import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,7 +36,6 @@ from whoosh.writing import CLEAR, MERGE_SMALL, SegmentWriter
 
 from . import furniture, store, vocabulary
 from .archive import ArchiveFile, scan
-from .article import Article
 from .errors import NewssearchError, Problem, ProblemCap
 from .parallel import ParallelWriter
 from .readers import FileResult, read_file
@@ -42,12 +43,15 @@ from .schema import build_schema, to_document
 
 PARALLEL_BYTES = 2_000_000
 """Archive text to read above which the writer analyses in several processes."""
-WRITER_MB = 1024
+WRITER_MB = 384
 """Memory for the writer's posting buffers (split across its processes) before they spill to disk.
 
-Spilling pickles, sorts and re-reads every posting: with 256 MB it cost a third of a
-full Reuters reindex's CPU (68 s, 46 s with 1024 MB), for ~380 MB more peak memory.
-Whoosh's estimate of a posting's size is generous: 768 MB still spilled on Reuters."""
+Spilling pickles, sorts and re-reads every posting: with 256 MB it costs a full Reuters
+reindex a third more CPU (96 s against 72 s, loaded machine, at 7be164e); 384 MB no longer
+spills on Reuters since the spelling fields went (same peak memory and CPU as 1024 MB).
+Since the articles are streamed, these pools are what bounds a reindex's memory as the
+archive grows: at 10x with 512 MB each writer process held ~480 MB with 256 MB allowed
+(Whoosh's estimate undercounts), 1.1 GB for the process tree."""
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(bytes_just_indexed, bytes_to_index_in_all)`` after each file."""
@@ -141,42 +145,93 @@ def _update(index: FileIndex, files: list[ArchiveFile], report: ReindexReport, p
         path: known for path, known in indexed.items()
         if not report.full and path in by_path and by_path[path].signature == known.signature
     }  # fmt: skip
-    batch = list(_read_all([f for f in files if f.relpath not in unchanged]))
-    # Furniture is judged over the whole archive: unchanged pages whose furniture changed are read again.
-    new_pages = [p for _, r in batch for a in r.articles if (p := furniture.page(a))]
-    furniture_blocks = furniture.find([*(p for known in unchanged.values() for p in known.blocks), *new_pages])
-    recheck = {
-        path for path, known in unchanged.items()
-        if [furniture.dropped(p, furniture_blocks) for p in known.blocks] != known.dropped
-    }  # fmt: skip
-    batch += _read_all([by_path[path] for path in sorted(recheck)])
-    gone_ids = set().union(*(known.ids for path, known in indexed.items() if path not in unchanged))  # changed or removed
-    batch += _read_sharing_ids(unchanged, gone_ids, batch, by_path)
-    kept = unchanged.keys() - {file.relpath for file, _ in batch}
-    stale = set(indexed) - kept
-    report.files_read = len(batch)
-    pages = [
-        *(p for path in kept for p in unchanged[path].blocks),
-        *(p for _, r in batch for a in r.articles if (p := furniture.page(a))),
-    ]  # every page of the index after this run
-    removals = [furniture.dropped(p, furniture_blocks) for p in pages]
-    report.furniture_blocks = len({h for hashes in removals for h in hashes})
-    report.furniture_lines = sum(map(len, removals))
-    # Duplicates among kept files are as the index recorded them; the batch's are found by _write.
-    duplicates = [(article_id, where) for article_id, where in duplicated if where[0][0] in kept]
-    if batch or stale:
-        old_ids = set().union(*(known.ids for known in indexed.values()))
-        stale_ids = set().union(*(indexed[path].ids for path in stale))
-        new_ids = _write(index, batch, stale, furniture_blocks, report, progress, duplicates)
-        report.added = len(new_ids - old_ids)
-        report.updated = len(new_ids) - report.added
-        report.removed = len(stale_ids - new_ids)
+    with _Spill(index.storage.folder) as spill:
+        batch = spill.read_all([f for f in files if f.relpath not in unchanged])
+        # Furniture is judged over the whole archive: unchanged pages whose furniture changed are read again.
+        new_pages = [p for read in batch for p in read.pages if p]
+        furniture_blocks = furniture.find([*(p for known in unchanged.values() for p in known.blocks), *new_pages])
+        recheck = {
+            path for path, known in unchanged.items()
+            if [furniture.dropped(p, furniture_blocks) for p in known.blocks] != known.dropped
+        }  # fmt: skip
+        batch += spill.read_all([by_path[path] for path in sorted(recheck)])
+        gone_ids = set().union(*(known.ids for path, known in indexed.items() if path not in unchanged))  # changed or removed
+        batch += _read_sharing_ids(unchanged, gone_ids, batch, by_path, spill)
+        kept = unchanged.keys() - {read.file.relpath for read in batch}
+        stale = set(indexed) - kept
+        report.files_read = len(batch)
+        pages = [
+            *(p for path in kept for p in unchanged[path].blocks),
+            *(p for read in batch for p in read.pages if p),
+        ]  # every page of the index after this run
+        removals = [furniture.dropped(p, furniture_blocks) for p in pages]
+        report.furniture_blocks = len({h for hashes in removals for h in hashes})
+        report.furniture_lines = sum(map(len, removals))
+        # Duplicates among kept files are as the index recorded them; the batch's are found by _write.
+        duplicates = [(article_id, where) for article_id, where in duplicated if where[0][0] in kept]
+        if batch or stale:
+            old_ids = set().union(*(known.ids for known in indexed.values()))
+            stale_ids = set().union(*(indexed[path].ids for path in stale))
+            new_ids = _write(index, batch, spill, stale, furniture_blocks, report, progress, duplicates)
+            report.added = len(new_ids - old_ids)
+            report.updated = len(new_ids) - report.added
+            report.removed = len(stale_ids - new_ids)
     _report_duplicates(duplicates, report)
 
 
+@dataclass(eq=False)
+class _ReadFile:
+    """A file read in this run, as the reindex holds it until its articles are written:
+    per record its id, place and page; the articles themselves wait in the spill."""
+
+    file: ArchiveFile
+    offset: int  # of its FileResult in the spill
+    ids: list[str]
+    locations: list[str]
+    pages: list[furniture.Page | None]
+
+
+class _Spill:
+    """The results of the files read, parked in an unnamed temporary file until they are written.
+
+    Why: the furniture rule and the duplicate-id rule are decided over every file of the
+    run before the first article is written, and holding the articles meanwhile made a
+    full reindex's memory grow with the archive (tens of GB at a million articles). The
+    reindex keeps only the small per-record summaries (``_ReadFile``), and the writer reads
+    each file's articles back from here: a pickle is far cheaper to load than a file is to
+    read again (an HTML page goes through trafilatura). The file lives in the index folder,
+    on the index's disk rather than a RAM-backed /tmp, and vanishes when closed or when the
+    process dies.
+    """
+
+    def __init__(self, folder: str) -> None:
+        self._file = tempfile.TemporaryFile(dir=folder)
+
+    def __enter__(self) -> _Spill:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._file.close()
+
+    def read_all(self, files: list[ArchiveFile]) -> list[_ReadFile]:
+        """Read files in archive order (the writer's processes do the heavy analysis) and park their results."""
+        batch = []
+        for file in files:
+            result = read_file(file.abspath, file.relpath)
+            offset = self._file.seek(0, os.SEEK_END)
+            pickle.dump(result, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            articles = result.articles
+            batch.append(_ReadFile(file, offset, [a.id for a in articles], [a.location for a in articles], [furniture.page(a) for a in articles]))
+        return batch
+
+    def result(self, read: _ReadFile) -> FileResult:
+        self._file.seek(read.offset)
+        return pickle.load(self._file)
+
+
 def _read_sharing_ids(
-    unchanged: dict[str, _IndexedFile], gone_ids: set[str], batch: list[tuple[ArchiveFile, FileResult]], by_path: dict[str, ArchiveFile],
-) -> list[tuple[ArchiveFile, FileResult]]:  # fmt: skip
+    unchanged: dict[str, _IndexedFile], gone_ids: set[str], batch: list[_ReadFile], by_path: dict[str, ArchiveFile], spill: _Spill,
+) -> list[_ReadFile]:  # fmt: skip
     """Read the unchanged files that hold a copy of an id held by a file read or removed, to a fixpoint.
 
     Then every copy of every id written is in the batch, and its winner is chosen from all of them.
@@ -185,53 +240,55 @@ def _read_sharing_ids(
     for path, known in unchanged.items():
         for article_id in known.ids:
             holders.setdefault(article_id, []).append(path)
-    waiting = unchanged.keys() - {file.relpath for file, _ in batch}
-    involved = gone_ids | {a.id for _, result in batch for a in result.articles}
-    more: list[tuple[ArchiveFile, FileResult]] = []
+    waiting = unchanged.keys() - {read.file.relpath for read in batch}
+    involved = gone_ids.union(*(read.ids for read in batch))
+    more: list[_ReadFile] = []
     while involved:
         paths = sorted({path for article_id in involved for path in holders.get(article_id, ()) if path in waiting})
         waiting -= set(paths)
-        read = list(_read_all([by_path[path] for path in paths]))
+        read = spill.read_all([by_path[path] for path in paths])
         more += read
-        involved = {a.id for _, result in read for a in result.articles}.union(*(unchanged[p].ids for p in paths))
+        involved = set().union(*(r.ids for r in read), *(unchanged[p].ids for p in paths))
     return more
 
 
 def _write(
-    index: FileIndex, batch: list[tuple[ArchiveFile, FileResult]], stale: set[str], furniture_blocks: set[int],
+    index: FileIndex, batch: list[_ReadFile], spill: _Spill, stale: set[str], furniture_blocks: set[int],
     report: ReindexReport, progress: Progress | None, duplicates: list[Duplicate],
 ) -> set[str]:  # fmt: skip
     """Delete the stale files' articles, add the batch's winning copies, commit; the ids written.
 
     The ids' duplicates found in the batch are added to ``duplicates``.
     """
-    batch = sorted(batch, key=lambda item: item[0].relpath)  # the winning rule: the first path, then the first record
-    copies: dict[str, list[tuple[ArchiveFile, int, Article]]] = {}
-    for file, result in batch:
-        for number, article in enumerate(result.articles):
-            copies.setdefault(article.id, []).append((file, number, article))
-    total_bytes = sum(f.size for f, _ in batch)
+    batch = sorted(batch, key=lambda read: read.file.relpath)  # the winning rule: the first path, then the first record
+    copies: dict[str, list[tuple[_ReadFile, int]]] = {}
+    for read in batch:
+        for number, article_id in enumerate(read.ids):
+            copies.setdefault(article_id, []).append((read, number))
+    total_bytes = sum(read.file.size for read in batch)
     writer = _writer(index, total_bytes)
     words = vocabulary.Tally(index, fresh=report.full)
     try:
         for path in stale if not report.full else ():
             writer.delete_by_term("path", path)
         add = writer.add_document if report.full else writer.update_document
-        for file, result in batch:
+        for read in batch:
+            result = spill.result(read)
             report.problems.extend(result.problems)
-            for article in result.articles:
+            for number, article in enumerate(result.articles):
                 places = copies[article.id]
-                if places[0][2] is not article:
+                if places[0] != (read, number):
                     continue
-                where = [[f.relpath, f.signature, a.location, number] for f, number, a in places] if len(places) > 1 else []
+                where = [[r.file.relpath, r.file.signature, r.locations[n], n] for r, n in places] if len(places) > 1 else []
                 if where:
                     duplicates.append((article.id, where))
-                stripped, dropped = furniture.strip(article, furniture_blocks)
-                document = to_document(stripped, file, furniture.page(article), dropped)
+                page = read.pages[number]
+                stripped, dropped = furniture.strip(article, page, furniture_blocks)
+                document = to_document(stripped, read.file, page, dropped)
                 add(**document, copies=json.dumps(where).encode() if where else b"")
                 words.add(document)
             if progress:
-                progress(file.size, total_bytes)
+                progress(read.file.size, total_bytes)
         if not report.full:
             with index.reader() as reader:
                 words.forget(reader, _replaced(reader, stale, set(copies)))
@@ -314,12 +371,6 @@ def _indexed_files(reader: IndexReader) -> tuple[dict[str, _IndexedFile], list[D
         for path, signature, _, _ in where[1:]:
             files.setdefault(path, _IndexedFile(signature)).ids.add(article_id)
     return files, duplicated
-
-
-def _read_all(files: list[ArchiveFile]) -> Iterator[tuple[ArchiveFile, FileResult]]:
-    """Read files in archive order (the writer's processes do the heavy analysis)."""
-    for file in files:
-        yield file, read_file(file.abspath, file.relpath)
 
 
 def _remove_other_versions(index_dir: Path) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import Stemmer
 from datetime import date, timezone
+from typing import TYPE_CHECKING
 
 from whoosh.analysis import (
     Analyzer,
@@ -31,10 +32,12 @@ from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.qparser.common import QueryParserError
 from whoosh.support.charset import accent_map
 
-from .archive import ArchiveFile
 from .article import Article
-from . import furniture
 from .duplicates import sketch
+
+if TYPE_CHECKING:
+    from . import furniture
+    from .archive import ArchiveFile
 
 SCHEMA_VERSION = 6
 """Bump when the fields or analyzers change: an older index then needs ``reindex --full``."""
@@ -208,6 +211,7 @@ def filekey(file: ArchiveFile) -> str:
 
 def to_document(article: Article, file: ArchiveFile, page: furniture.Page | None, dropped: list[str]) -> dict[str, object]:
     """The Whoosh document for an article read from ``file``, with its furniture bookkeeping."""
+    from . import furniture  # here: a query imports this module, and furniture brings in the readers
     document: dict[str, object] = {
         "id": article.id,
         "title": article.title,
