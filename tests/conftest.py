@@ -1,26 +1,23 @@
-"""Shared fixtures: the real corpora in ../shared and indexes built from them."""
+"""Shared fixtures: indexes built from the real corpora in ../shared and the sample, Debian's Chromium,
+and the benchmark scripts the tests exercise; the automatic ``corpus`` marker."""
 
 from __future__ import annotations
 
 import functools
+import importlib.util
 import inspect
-import os
 import re
 import shutil
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
+from helpers import ROOT, SAMPLE, SEED, SHARED, link_reuters
+from playwright.sync_api import Browser, sync_playwright
 
 from newssearch import SearchIndex, reindex
-
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("NEWSSEARCH_SHARED", ROOT.parent / "shared"))
-SEED = SHARED / "seeds" / "000_b3d05c4e7c5a75c5.txt"
-REUTERS = SHARED / "corpora" / "reuters21578"
-BBC_TAR = SHARED / "corpora" / "bbc" / "bbc-fulltext.tar.gz"
-SAMPLE = ROOT / "sample" / "archive"
-
 
 CORPUS_NAMES = re.compile(r"\b(SHARED|SEED|REUTERS|BBC_TAR|CISI|reuters_files|link_reuters|bbc_article|reuters_index)\b")
 """What a test or one of its fixtures names when it reads the real corpora in ../shared."""
@@ -52,17 +49,6 @@ def _names_corpus(function: Callable[..., object]) -> bool:
         return False
 
 
-def reuters_files(count: int | None = None) -> list[Path]:
-    return sorted(REUTERS.glob("reut2-*.sgm.gz"))[:count]
-
-
-def link_reuters(archive: Path, count: int | None = None) -> None:
-    """Put the Reuters files into an archive folder as symlinks, as a user might."""
-    archive.mkdir(parents=True, exist_ok=True)
-    for path in reuters_files(count):
-        (archive / path.name).symlink_to(path)
-
-
 @pytest.fixture(scope="session")
 def reuters_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
     """All 21,578 Reuters articles, indexed once per test session."""
@@ -81,12 +67,49 @@ def sample_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
     return SearchIndex(base / "index")
 
 
-def bbc_article(name: str) -> tuple[str, list[str]]:
-    """Headline and paragraphs of one BBC article, e.g. ``bbc_article("politics/004")``."""
-    import tarfile
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
 
-    with tarfile.open(BBC_TAR) as tar:
-        file = tar.extractfile(f"bbc/{name}.txt")
-        assert file is not None
-        lines = file.read().decode("utf-8").splitlines()
-    return lines[0].strip(), [line.strip() for line in lines[1:] if line.strip()]
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless. Never skipped: without it the test fails and says how to install it."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium) to run the browser tests")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _benchmark_script(name: str) -> ModuleType:
+    """``benchmarks/NAME.py`` loaded by its path, as ``python benchmarks/NAME.py`` would find its
+    imports: with benchmarks/ first on sys.path (for its package ``perf``) while it loads.
+
+    The tests run the benchmarks' own code rather than a copy of it, so the two cannot drift
+    apart; loading it here keeps benchmarks/ off sys.path for every other test.
+    """
+    path = ROOT / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None, f"cannot load {path}"
+    module = importlib.util.module_from_spec(spec)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(path.parent))
+        patch.setitem(sys.modules, name, module)  # dataclasses look their module up while it loads
+        spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def soak_script() -> ModuleType:
+    """benchmarks/soak.py: ``serving`` (``newssearch serve`` in a child process), its ``Server`` client, and ``soak``."""
+    return _benchmark_script("soak")
+
+
+@pytest.fixture(scope="session")
+def judged_readers() -> ModuleType:
+    """benchmarks/judged.py: the relevance benchmark's readers of the judged collections (``load``)."""
+    return _benchmark_script("judged")

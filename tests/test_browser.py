@@ -6,50 +6,16 @@ These tests never skip: without /usr/bin/chromium they fail and say how to insta
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
-from conftest import ROOT
-from flask import Flask
-from playwright.sync_api import Browser, Page, expect, sync_playwright
-from test_web import HOSTILE_QUERIES, HOSTILE_RECORDS, SEED_TITLE, write_hostile_archive
-from werkzeug.serving import make_server
+from helpers import HOSTILE_QUERIES, HOSTILE_RECORDS, ROOT, SEED_TITLE, running, write_hostile_archive
+from playwright.sync_api import Browser, Page, expect
 
 from newssearch import SearchIndex, reindex
 from newssearch.web import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 ARTIFACTS = ROOT / "test-artifacts"
-
-
-@contextmanager
-def running(app: Flask) -> Iterator[str]:
-    """Serve ``app`` from a background thread on a free port of 127.0.0.1; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium) to run the browser tests")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLE
+from helpers import SAMPLE
 
 from newssearch.cli import EXIT_SKIPPED, main
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 from itertools import combinations
 
 import pytest
-from conftest import BBC_TAR, bbc_article
+from helpers import BBC_TAR, bbc_article
 
 from newssearch.duplicates import THRESHOLD, fold, similarity, sketch
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import BBC_TAR, REUTERS, bbc_article
+from helpers import BBC_TAR, REUTERS, bbc_article
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from whoosh.analysis import STOP_WORDS

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE, SEED, bbc_article, link_reuters, reuters_files
+from helpers import SAMPLE, SEED, bbc_article, link_reuters, reuters_files
 
 from newssearch import IndexLocked, NewssearchError, SearchIndex, SearchRequest, get_article, index_stats, reindex, search
 from newssearch.store import write_lock

@@ -22,8 +22,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import link_reuters
-from test_reliability import SUBPROCESS_TIMEOUT, assert_one_line_error, kill, mounted, run, start_reindex, wait_until
+from helpers import SUBPROCESS_TIMEOUT, assert_one_line_error, kill, link_reuters, mounted, run, start_reindex, wait_until
 
 from newssearch import ReindexReport, reindex, indexer
 from newssearch.cli import EXIT_SKIPPED, main

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import sys
+from types import ModuleType
 
 import pytest
-from conftest import ROOT, SHARED
-
-sys.path.insert(0, str(ROOT / "benchmarks"))
-import judged  # noqa: E402
+from helpers import SHARED
 
 
 @pytest.mark.parametrize(
@@ -22,8 +19,8 @@ import judged  # noqa: E402
         ("lisa", 5999, 35, 379),  # 6,003 headers, 5,999 distinct ids
     ],
 )
-def test_collections_read_as_their_provenance_says(name: str, documents: int, queries: int, pairs: int) -> None:
-    collection = judged.load(name, SHARED / "corpora")
+def test_collections_read_as_their_provenance_says(judged_readers: ModuleType, name: str, documents: int, queries: int, pairs: int) -> None:
+    collection = judged_readers.load(name, SHARED / "corpora")
     ids = {doc.id for doc in collection.documents}
     assert (len(collection.documents), len(ids), len(collection.queries)) == (documents, documents, queries)
     assert sum(len(relevant) for relevant in collection.judgments.values()) == pairs
@@ -31,8 +28,8 @@ def test_collections_read_as_their_provenance_says(name: str, documents: int, qu
     assert all(query.text and "\n" not in query.text and not query.text.endswith("#") for query in collection.queries)
 
 
-def test_no_title_is_invented_and_lisa_keeps_title_and_abstract_apart() -> None:
-    assert not any(doc.title for doc in judged.load("med", SHARED / "corpora").documents)
-    first = judged.load("lisa", SHARED / "corpora").documents[0]
+def test_no_title_is_invented_and_lisa_keeps_title_and_abstract_apart(judged_readers: ModuleType) -> None:
+    assert not any(doc.title for doc in judged_readers.load("med", SHARED / "corpora").documents)
+    first = judged_readers.load("lisa", SHARED / "corpora").documents[0]
     assert first.title == "THE INDIAN COUNCIL OF LIBRARY AND INFORMATION SERVICES RESEARCH AND TRAINING: A PROPOSAL FOR CONSIDERATION."
     assert first.body.startswith("CRITICALLY EXAMINES THE INDIAN LIBRARY SCENE.")

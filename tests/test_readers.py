@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from conftest import REUTERS, SEED, bbc_article
+from helpers import REUTERS, SEED, bbc_article
 
 from newssearch import read_file
 

@@ -17,30 +17,26 @@ import os
 import random
 import resource
 import shutil
-import signal
 import subprocess
-import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, SAMPLE, SEED
+from helpers import ATOM, OUR_SCRIPT, SAMPLE, SEED, SUBPROCESS_TIMEOUT, assert_one_line_error, kill, mounted, newssearch, run, running, start_reindex, wait_until
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from playwright.sync_api import Browser, Page, expect
-from test_browser import browser, running  # noqa: F401  (a fixture: Debian's Chromium)
-from test_web import ATOM, OUR_SCRIPT
 
 from newssearch import IndexLocked, SearchIndex, SearchRequest, reindex, search
 from newssearch.cli import main
@@ -49,13 +45,10 @@ from newssearch.search import TIME_LIMIT_SECONDS
 from newssearch.store import write_lock
 from newssearch.web import create_app
 
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from soak import Server, newssearch, serving, soak  # noqa: E402  (the soak script's server and clients)
-
 search_module = importlib.import_module("newssearch.search")  # the module: newssearch.search is also the function
 query_module = importlib.import_module("newssearch.query")
+Server = Any  # benchmarks/soak.py's Server (from the soak_script fixture): a live `newssearch serve` and its client
 NEW_WORD = "zorblaxian"  # in no archive: findable only once an article using it is indexed
-SUBPROCESS_TIMEOUT = 300  # no child process may hang a CI run
 
 
 # Shared helpers ------------------------------------------------------------------------------
@@ -75,26 +68,6 @@ def copy_sample(sample_index: SearchIndex, base: Path) -> tuple[Path, Path]:
     return base / "sample" / "archive", base / "sample" / "index"
 
 
-def run(*args: str | Path, timeout: float = SUBPROCESS_TIMEOUT, **options: Any) -> subprocess.CompletedProcess[str]:
-    """``newssearch ARGS`` in a child process, as a user runs it."""
-    return subprocess.run(newssearch(*map(str, args)), capture_output=True, text=True, timeout=timeout, **options)
-
-
-def start_reindex(archive: Path, index_dir: Path, *flags: str, output: int | None = subprocess.PIPE) -> subprocess.Popen[str]:
-    """A reindex in a process group of its own, so that a kill reaches any worker process too."""
-    command = newssearch("reindex", "--archive", str(archive), "--index", str(index_dir), *flags)
-    return subprocess.Popen(command, stdout=output, stderr=output, text=True, start_new_session=True)
-
-
-def kill(process: subprocess.Popen[str]) -> None:
-    """SIGKILL the process and its group: no handler runs, as in a power cut or the OOM killer."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass  # it had already finished
-    process.communicate()
-
-
 def stored_articles(index_dir: Path) -> dict[str, dict[str, Any]]:
     """Every article of an index with all its stored fields, by id (opening the index afresh)."""
     searcher = SearchIndex(index_dir).searcher()
@@ -104,32 +77,11 @@ def stored_articles(index_dir: Path) -> dict[str, dict[str, Any]]:
         searcher.close()
 
 
-def assert_one_line_error(stderr: str, *expected: str) -> None:
-    """What a user sees on a failure: one ``Error: ...`` line saying what to do, never a traceback."""
-    assert "Traceback" not in stderr, stderr
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), stderr
-    for text in expected:
-        assert text in lines[0], lines[0]
-
-
 def write_export(path: Path, records: list[dict[str, Any]]) -> set[str]:
     """A JSON Lines export of ``records``; returns their ids."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
     return {record["id"] for record in records}
-
-
-POLL_SECONDS = 0.05
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    """Poll ``condition``; a bound on the polls only keeps a broken run from hanging."""
-    for _ in range(int(timeout / POLL_SECONDS)):
-        if condition():
-            return
-        time.sleep(POLL_SECONDS)
-    assert condition(), f"gave up after {timeout} s waiting until {what}"
 
 
 def cpu_seconds(pid: int) -> float:
@@ -248,11 +200,11 @@ class ReadsDuringReindex:
 
 
 @pytest.fixture(scope="module")
-def reads_during_reindex(sample_index: SearchIndex, tmp_path_factory: pytest.TempPathFactory) -> ReadsDuringReindex:
+def reads_during_reindex(sample_index: SearchIndex, tmp_path_factory: pytest.TempPathFactory, soak_script: ModuleType) -> ReadsDuringReindex:
     """Readers query without pause while `reindex --full`, then an incremental reindex, run in child processes."""
     archive, index_dir = copy_sample(sample_index, tmp_path_factory.mktemp("reads"))
     totals_before = fresh_totals(index_dir)
-    with serving(index_dir) as server, Readers(SearchIndex(index_dir), server) as readers:
+    with soak_script.serving(index_dir) as server, Readers(SearchIndex(index_dir), server) as readers:
         time.sleep(1)  # answers from the old index first
         full = run("reindex", "--full", "--archive", archive, "--index", index_dir)
         assert full.returncode == 0, full.stderr
@@ -687,7 +639,7 @@ def test_there_are_at_least_30_distinct_vectors() -> None:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:  # noqa: F811
+def page(browser: Browser) -> Iterator[Page]:
     """A fresh page that fails the test on a script error or a CSP violation (a 400 page is expected here)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -905,8 +857,8 @@ PATHOLOGICAL = [
 
 
 @pytest.fixture(scope="module")
-def reuters_server(reuters_index: SearchIndex) -> Iterator[Server]:
-    with serving(reuters_index.index_dir) as server:
+def reuters_server(reuters_index: SearchIndex, soak_script: ModuleType) -> Iterator[Server]:
+    with soak_script.serving(reuters_index.index_dir) as server:
         yield server
 
 
@@ -987,12 +939,12 @@ def test_expanding_counts_against_the_time_limit(wordy_index: SearchIndex, monke
     assert "was stopped" in search_error(wordy_index, "*q*")
 
 
-def test_a_running_server_notices_its_index_removed_and_rebuilt(tmp_path: Path) -> None:
+def test_a_running_server_notices_its_index_removed_and_rebuilt(tmp_path: Path, soak_script: ModuleType) -> None:
     """`newssearch serve` (several processes and threads): 503 while the folder is gone, then the new index, no restart."""
     archive, index_dir = tmp_path / "archive", tmp_path / "index"
     write_export(archive / "news.jsonl", [{"id": "old", "title": "Old news", "body": "The walrus report."}])
     reindex(archive, index_dir)
-    with serving(index_dir, threads=4) as server:
+    with soak_script.serving(index_dir, threads=4) as server:
         asks = range(16)  # enough to reach every thread of every process
 
         def totals(q: str) -> set[tuple[int, int | None]]:
@@ -1010,29 +962,15 @@ def test_a_running_server_notices_its_index_removed_and_rebuilt(tmp_path: Path) 
 # 7. Load -----------------------------------------------------------------------------------
 
 
-def test_a_short_soak_has_no_errors(sample_index: SearchIndex) -> None:
+def test_a_short_soak_has_no_errors(sample_index: SearchIndex, soak_script: ModuleType) -> None:
     """benchmarks/soak.py in brief; the figures of the 60 s run on Reuters come from the script itself."""
-    with serving(sample_index.index_dir, threads=4) as server:
-        result = soak(server, clients=4, seconds=5, max_requests=2_000)
+    with soak_script.serving(sample_index.index_dir, threads=4) as server:
+        result = soak_script.soak(server, clients=4, seconds=5, max_requests=2_000)
     print("\nshort soak on the sample:\n" + result.summary())
     assert result.errors == [] and result.latencies  # a 503 with Retry-After is the server saying it is busy, not an error
 
 
 # 8. Environment faults ---------------------------------------------------------------------
-
-
-@contextmanager
-def mounted(target: Path, *mount_args: str, read_only: bool = False) -> Iterator[None]:
-    """A mount on ``target`` for the duration (root only), always undone; skips where mounting is not allowed."""
-    mount = subprocess.run(["mount", *mount_args, str(target)], capture_output=True, text=True)
-    if mount.returncode != 0:
-        pytest.skip(f"cannot mount here ({mount.stderr.strip()}): the environment-fault tests need root in a machine that allows mounts")
-    try:
-        if read_only:
-            subprocess.run(["mount", "-o", "remount,bind,ro", str(target)], check=True, capture_output=True)
-        yield
-    finally:
-        subprocess.run(["umount", "--lazy", str(target)], check=True)
 
 
 def test_a_read_only_index_folder_gives_a_clear_error_and_still_answers(sample_copy: tuple[Path, Path]) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SEED
+from helpers import SEED
 from markupsafe import escape
 
 from newssearch import ArticleNotFound, QueryError, SearchIndex, SearchRequest, get_article, related, search
@@ -237,7 +237,7 @@ def test_json_shape(sample_index: SearchIndex) -> None:
 @pytest.fixture(scope="module")
 def crafted_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
     """A small export built from real BBC paragraphs, arranged to probe one ranking rule each."""
-    from conftest import bbc_article
+    from helpers import bbc_article
 
     from newssearch import reindex
 
@@ -291,7 +291,7 @@ def test_a_search_running_too_long_is_stopped(sample_index: SearchIndex, monkeyp
 
 def test_an_article_without_a_headline_has_none_in_the_index(tmp_path: Path) -> None:
     """Its opening words are body, once: not a boosted headline too. The display still shows them."""
-    from conftest import bbc_article
+    from helpers import bbc_article
 
     from newssearch import reindex
 

@@ -19,61 +19,13 @@ from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import bbc_article
+from helpers import ATOM, HOSTILE_QUERIES, HOSTILE_RECORDS, OUR_SCRIPT, SAFE_URL, SEED_ID, SEED_TITLE, XSS, bbc_article, write_hostile_archive
 
 from newssearch import NewssearchError, SearchIndex, reindex
 from newssearch.search import RESULT_WINDOW, TimelineBar
 from newssearch.web import CSP, RETRY_AFTER_SECONDS, SEARCH_SLOTS, create_app, http_url, page_numbers, timeline_chart
 
-SEED_ID = "commonspace/000_b3d05c4e7c5a75c5.txt"
-SEED_TITLE = "Blinken and Lavrov meet in India for first time since full-scale Ukraine invasion"
-ATOM = "{http://www.w3.org/2005/Atom}"
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
-OUR_SCRIPT = '<script src="/static/app.js" defer></script>'
-
-XSS = "window.__xss=1"
-SAFE_URL = "https://example.com/news/2024/safe?x=1&y=<2>"
-HOSTILE_ID = '"><script>window.__xss=1</script>'
-HOSTILE_RECORDS = [
-    {
-        "id": "hostile-1",
-        "title": f'<script>{XSS}</script>Hostile headline <img src=x onerror="{XSS}">',
-        "body": (
-            f'The xsscanary paragraph <script>{XSS}</script> with <img src=x onerror="{XSS}"> inside.\n\n'
-            f'<svg onload="{XSS}"><circle r="5"/></svg> &lt;script&gt;{XSS}&lt;/script&gt; '
-            f"&#60;img src=x onerror={XSS}&#62; <scr<script>ipt>{XSS}</script>\n\n"
-            f'<a href="javascript:{XSS}">click me</a> <iframe src="javascript:{XSS}"></iframe> xsscanary end'
-        ),
-        "source": f'<img src=x onerror="{XSS}">Evil Source',
-        "author": f'<b onmouseover="{XSS}">Mallory</b>',
-        "section": f'"><script>{XSS}</script>',
-        "tags": [f"<script>{XSS}</script>", f'x" onmouseover="{XSS}'],
-        "url": f"javascript:{XSS}",
-        "date": "1987-03-05",
-    },
-    {"id": "hostile-2", "title": "Entity-encoded xsscanary", "body": "xsscanary <img src=x onerror=alert(1)>", "url": f"&#106;avascript:{XSS}"},
-    {"id": "hostile-3", "title": "Mixed-case xsscanary", "body": "xsscanary in mixed case", "url": f" JaVaScRiPt:{XSS}"},
-    {"id": "hostile-4", "title": "Data xsscanary", "body": "xsscanary as data", "url": f"data:text/html,<script>{XSS}</script>"},
-    {"id": "hostile-5", "title": "Tab xsscanary", "body": "xsscanary with a tab", "url": f"java\tscript:{XSS}"},
-    {"id": HOSTILE_ID, "title": "Hostile id xsscanary", "body": "xsscanary with a hostile id"},
-    {"title": "Safe link xsscanary", "body": "xsscanary from a site", "url": SAFE_URL, "date": "2024-01-02"},
-]
-HOSTILE_QUERIES = [
-    f"<script>{XSS}</script>",
-    f'"><img src=x onerror={XSS}>',
-    f"</title><script>{XSS}</script>",
-    f"javascript:{XSS}",
-    f"&lt;script&gt;{XSS}",
-    f'title:"<svg onload={XSS}>"',
-]
-
-
-def write_hostile_archive(archive: Path) -> Path:
-    """An export whose every field tries to run script (shared with the browser tests)."""
-    archive.mkdir(parents=True, exist_ok=True)
-    lines = [json.dumps(record) for record in HOSTILE_RECORDS]
-    (archive / "hostile.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return archive
 
 
 @pytest.fixture(scope="module")

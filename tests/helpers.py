@@ -1,0 +1,185 @@
+"""What several test files share: the corpora's places, small archives built in a test, and
+ways to run the product as a user does (a child process, a live server).
+
+Plain constants and functions; the fixtures are in conftest.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tarfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("NEWSSEARCH_SHARED", ROOT.parent / "shared"))
+SEED = SHARED / "seeds" / "000_b3d05c4e7c5a75c5.txt"
+REUTERS = SHARED / "corpora" / "reuters21578"
+BBC_TAR = SHARED / "corpora" / "bbc" / "bbc-fulltext.tar.gz"
+SAMPLE = ROOT / "sample" / "archive"
+
+SUBPROCESS_TIMEOUT = 300  # no child process may hang a CI run
+
+
+# The real corpora --------------------------------------------------------------------------
+
+
+def reuters_files(count: int | None = None) -> list[Path]:
+    return sorted(REUTERS.glob("reut2-*.sgm.gz"))[:count]
+
+
+def link_reuters(archive: Path, count: int | None = None) -> None:
+    """Put the Reuters files into an archive folder as symlinks, as a user might."""
+    archive.mkdir(parents=True, exist_ok=True)
+    for path in reuters_files(count):
+        (archive / path.name).symlink_to(path)
+
+
+def bbc_article(name: str) -> tuple[str, list[str]]:
+    """Headline and paragraphs of one BBC article, e.g. ``bbc_article("politics/004")``."""
+    with tarfile.open(BBC_TAR) as tar:
+        file = tar.extractfile(f"bbc/{name}.txt")
+        assert file is not None
+        lines = file.read().decode("utf-8").splitlines()
+    return lines[0].strip(), [line.strip() for line in lines[1:] if line.strip()]
+
+
+# Pages and archives built in a test ----------------------------------------------------------
+
+
+SEED_ID = "commonspace/000_b3d05c4e7c5a75c5.txt"
+SEED_TITLE = "Blinken and Lavrov meet in India for first time since full-scale Ukraine invasion"
+ATOM = "{http://www.w3.org/2005/Atom}"
+OUR_SCRIPT = '<script src="/static/app.js" defer></script>'
+
+XSS = "window.__xss=1"
+SAFE_URL = "https://example.com/news/2024/safe?x=1&y=<2>"
+HOSTILE_ID = '"><script>window.__xss=1</script>'
+HOSTILE_RECORDS = [
+    {
+        "id": "hostile-1",
+        "title": f'<script>{XSS}</script>Hostile headline <img src=x onerror="{XSS}">',
+        "body": (
+            f'The xsscanary paragraph <script>{XSS}</script> with <img src=x onerror="{XSS}"> inside.\n\n'
+            f'<svg onload="{XSS}"><circle r="5"/></svg> &lt;script&gt;{XSS}&lt;/script&gt; '
+            f"&#60;img src=x onerror={XSS}&#62; <scr<script>ipt>{XSS}</script>\n\n"
+            f'<a href="javascript:{XSS}">click me</a> <iframe src="javascript:{XSS}"></iframe> xsscanary end'
+        ),
+        "source": f'<img src=x onerror="{XSS}">Evil Source',
+        "author": f'<b onmouseover="{XSS}">Mallory</b>',
+        "section": f'"><script>{XSS}</script>',
+        "tags": [f"<script>{XSS}</script>", f'x" onmouseover="{XSS}'],
+        "url": f"javascript:{XSS}",
+        "date": "1987-03-05",
+    },
+    {"id": "hostile-2", "title": "Entity-encoded xsscanary", "body": "xsscanary <img src=x onerror=alert(1)>", "url": f"&#106;avascript:{XSS}"},
+    {"id": "hostile-3", "title": "Mixed-case xsscanary", "body": "xsscanary in mixed case", "url": f" JaVaScRiPt:{XSS}"},
+    {"id": "hostile-4", "title": "Data xsscanary", "body": "xsscanary as data", "url": f"data:text/html,<script>{XSS}</script>"},
+    {"id": "hostile-5", "title": "Tab xsscanary", "body": "xsscanary with a tab", "url": f"java\tscript:{XSS}"},
+    {"id": HOSTILE_ID, "title": "Hostile id xsscanary", "body": "xsscanary with a hostile id"},
+    {"title": "Safe link xsscanary", "body": "xsscanary from a site", "url": SAFE_URL, "date": "2024-01-02"},
+]
+HOSTILE_QUERIES = [
+    f"<script>{XSS}</script>",
+    f'"><img src=x onerror={XSS}>',
+    f"</title><script>{XSS}</script>",
+    f"javascript:{XSS}",
+    f"&lt;script&gt;{XSS}",
+    f'title:"<svg onload={XSS}>"',
+]
+
+
+def write_hostile_archive(archive: Path) -> Path:
+    """An export whose every field tries to run script (the web and browser tests' hostile archive)."""
+    archive.mkdir(parents=True, exist_ok=True)
+    lines = [json.dumps(record) for record in HOSTILE_RECORDS]
+    (archive / "hostile.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return archive
+
+
+# Running the product as a user does ---------------------------------------------------------
+
+
+def newssearch(*args: str) -> list[str]:
+    """The command line of ``newssearch ARGS`` run by this Python."""
+    return [sys.executable, "-m", "newssearch.cli", *args]
+
+
+def run(*args: str | Path, timeout: float = SUBPROCESS_TIMEOUT, **options: Any) -> subprocess.CompletedProcess[str]:
+    """``newssearch ARGS`` in a child process, as a user runs it."""
+    return subprocess.run(newssearch(*map(str, args)), capture_output=True, text=True, timeout=timeout, **options)
+
+
+def start_reindex(archive: Path, index_dir: Path, *flags: str, output: int | None = subprocess.PIPE) -> subprocess.Popen[str]:
+    """A reindex in a process group of its own, so that a kill reaches any worker process too."""
+    command = newssearch("reindex", "--archive", str(archive), "--index", str(index_dir), *flags)
+    return subprocess.Popen(command, stdout=output, stderr=output, text=True, start_new_session=True)
+
+
+def kill(process: subprocess.Popen[str]) -> None:
+    """SIGKILL the process and its group: no handler runs, as in a power cut or the OOM killer."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # it had already finished
+    process.communicate()
+
+
+def assert_one_line_error(stderr: str, *expected: str) -> None:
+    """What a user sees on a failure: one ``Error: ...`` line saying what to do, never a traceback."""
+    assert "Traceback" not in stderr, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), stderr
+    for text in expected:
+        assert text in lines[0], lines[0]
+
+
+POLL_SECONDS = 0.05
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll ``condition``; a bound on the polls only keeps a broken run from hanging."""
+    for _ in range(int(timeout / POLL_SECONDS)):
+        if condition():
+            return
+        time.sleep(POLL_SECONDS)
+    assert condition(), f"gave up after {timeout} s waiting until {what}"
+
+
+@contextmanager
+def running(app: Flask) -> Iterator[str]:
+    """Serve ``app`` from a background thread on a free port of 127.0.0.1; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+@contextmanager
+def mounted(target: Path, *mount_args: str, read_only: bool = False) -> Iterator[None]:
+    """A mount on ``target`` for the duration (root only), always undone; skips where mounting is not allowed."""
+    mount = subprocess.run(["mount", *mount_args, str(target)], capture_output=True, text=True)
+    if mount.returncode != 0:
+        pytest.skip(f"cannot mount here ({mount.stderr.strip()}): the environment-fault tests need root in a machine that allows mounts")
+    try:
+        if read_only:
+            subprocess.run(["mount", "-o", "remount,bind,ro", str(target)], check=True, capture_output=True)
+        yield
+    finally:
+        subprocess.run(["umount", "--lazy", str(target)], check=True)
