@@ -127,5 +127,8 @@ def marked(text: str, words: frozenset[str]) -> str:
 
 
 def _lead(body: str) -> str:
-    """The opening of an article, escaped, for hits whose body has no matched word."""
-    return html.escape(body[:SNIPPET_CHARS].rsplit(" ", 1)[0] + (" …" if len(body) > SNIPPET_CHARS else ""), quote=False)
+    """The opening of an article, escaped, for hits whose body has no matched word: a body
+    longer than SNIPPET_CHARS is cut at a word, a shorter one is shown whole."""
+    if len(body) <= SNIPPET_CHARS:
+        return html.escape(body, quote=False)
+    return html.escape(body[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …", quote=False)
