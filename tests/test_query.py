@@ -5,7 +5,6 @@ words alone; a question typed in capitals is read as words."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from whoosh import query as q
