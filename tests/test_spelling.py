@@ -75,3 +75,13 @@ def test_word_counts_stay_exact_across_incremental_reindexes(tmp_path: Path) -> 
     assert counts["oil"] == 5 and counts["tuesday"] == 1 and counts["interest"] == 3
     assert sorted(p.name for p in index_dir.glob("*.words")) == [vocabulary.path(index_dir, g).name for g in (1, 2)]
     assert suggest(speller(index_dir, reader), "intrest rates") == "interest rates"
+
+
+def test_a_long_unseen_word_is_respelled_two_edits_away_a_short_or_seen_one_only_one() -> None:
+    counts = {word: count for word, count in COUNTS.items() if word != "interst"}
+    spell = speller_of(counts)
+    assert spell.respell("intrst") == "interest"  # two letters missing: two edits
+    assert spell.respell("intst") == "intent"  # interest is three edits away, too far; intent two
+    assert spell.respell("oli") == "oil"  # a short word: one edit (a swap of two letters)
+    assert spell.respell("ilo") is None  # oil is two edits away: too far for a short word
+    assert speller_of({**counts, "intrst": 5}).respell("intrst") is None  # seen 5 times: doubted only one edit away
