@@ -109,6 +109,13 @@ def write_hostile_archive(archive: Path) -> Path:
     return archive
 
 
+def write_export(path: Path, records: list[dict[str, Any]]) -> set[str]:
+    """A JSON Lines export of ``records``; returns their ids."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    return {record["id"] for record in records}
+
+
 # Running the product as a user does ---------------------------------------------------------
 
 

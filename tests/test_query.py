@@ -4,9 +4,8 @@ words alone; a question typed in capitals is read as words."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from helpers import write_export
 from whoosh import query as q
 
 from newssearch import SearchIndex, SearchRequest, reindex, search
@@ -83,8 +82,7 @@ def small_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
         {"id": "prices-only", "title": "Shops", "body": "Food prices fell."},
         {"id": "neither", "title": "Weather", "body": "Rain in the north."},
     ]
-    (base / "archive").mkdir()
-    (base / "archive" / "news.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    write_export(base / "archive" / "news.jsonl", records)
     reindex(base / "archive", base / "index")
     return SearchIndex(base / "index")
 

@@ -32,7 +32,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 from click.testing import CliRunner
-from helpers import ATOM, OUR_SCRIPT, SAMPLE, SEED, SUBPROCESS_TIMEOUT, assert_one_line_error, kill, mounted, newssearch, run, running, start_reindex, wait_until
+from helpers import ATOM, OUR_SCRIPT, SAMPLE, SEED, SUBPROCESS_TIMEOUT, assert_one_line_error, kill, mounted, newssearch, run, running, start_reindex, wait_until, write_export
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
@@ -75,13 +75,6 @@ def stored_articles(index_dir: Path) -> dict[str, dict[str, Any]]:
         return {fields["id"]: fields for fields in searcher.all_stored_fields()}
     finally:
         searcher.close()
-
-
-def write_export(path: Path, records: list[dict[str, Any]]) -> set[str]:
-    """A JSON Lines export of ``records``; returns their ids."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
-    return {record["id"] for record in records}
 
 
 def cpu_seconds(pid: int) -> float:

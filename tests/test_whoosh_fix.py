@@ -4,10 +4,10 @@ promise holds on a small index built here."""
 from __future__ import annotations
 
 import gc
-import json
 from pathlib import Path
 
 import pytest
+from helpers import write_export
 from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.reading import SegmentReader
 
@@ -25,8 +25,7 @@ def test_importing_newssearch_patches_the_column_cache_and_the_reader_finaliser(
 def index_dir(tmp_path: Path) -> Path:
     """A two-article index."""
     records = [{"id": "a", "title": "Oil", "body": "oil oil oil oil"}, {"id": "b", "title": "Prices", "body": "oil prices rose"}]
-    (tmp_path / "archive").mkdir()
-    (tmp_path / "archive" / "news.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    write_export(tmp_path / "archive" / "news.jsonl", records)
     reindex(tmp_path / "archive", tmp_path / "index")
     return tmp_path / "index"
 
