@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 from newssearch import SearchIndex, reindex
 from newssearch.web import create_app
 
+pytestmark = pytest.mark.slow  # a real browser, as the marker says: make test-fast leaves these out
 ARTIFACTS = ROOT / "test-artifacts"
 
 
