@@ -9,6 +9,7 @@ from helpers import write_export
 from whoosh import query as q
 
 from newssearch import SearchIndex, SearchRequest, reindex, search
+from newssearch.errors import QueryError
 from newssearch.query import ALL_WORDS_BOOST, ALL_WORDS_MAX, SENTENCE_WORDS, Parsed, QueryBuilder
 from newssearch.schema import build_schema
 
@@ -96,3 +97,10 @@ def test_an_article_with_every_word_ranks_above_one_with_a_word_many_times(small
 def test_and_finds_only_the_articles_with_every_word(small_index: SearchIndex) -> None:
     assert [hit.id for hit in search(small_index, SearchRequest("oil AND prices")).hits] == ["both"]
     assert [hit.id for hit in search(small_index, SearchRequest("+oil +prices")).hits] == ["both"]
+
+
+def test_brackets_nested_too_deep_are_refused_before_parsing(builder: QueryBuilder) -> None:
+    assert isinstance(builder.parse("(" * 50 + "cocoa" + ")" * 50).query, q.Query)
+    with pytest.raises(QueryError, match="nested 490 deep; use at most 50"):
+        builder.parse("(" * 490 + "cocoa" + ")" * 490)
+    assert isinstance(builder.parse('"' + "(" * 490 + 'cocoa"').query, q.Query)  # inside a phrase, brackets are text

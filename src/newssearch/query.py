@@ -36,6 +36,9 @@ PROXIMITY_SLOP = 4
 """Words at most this many positions apart count as close together."""
 PROXIMITY_BOOST = 2.0
 MAX_QUERY_CHARS = 5000
+MAX_NESTING = 50
+"""Brackets nested deeper than this are refused before parsing: Whoosh's parser and query
+tree recurse once per level, and a server thread's stack ends before a few hundred."""
 QUESTION_WORDS = "what how which why where there any some describe discuss give explain do does did were was would should could"
 """Dropped from queries of more than SENTENCE_WORDS words: they ask, they are not the topic.
 ('who' stays: WHO is an organisation.)"""
@@ -112,6 +115,8 @@ class QueryBuilder:
             return Parsed(q.Every(), None)
         if len(text) > MAX_QUERY_CHARS:
             raise QueryError(f"query is {len(text)} characters long; shorten it to at most {MAX_QUERY_CHARS}")
+        if (depth := _nesting(text)) > MAX_NESTING:
+            raise QueryError(f"brackets are nested {depth} deep; use at most {MAX_NESTING} levels")
         if _caps_lock(text):
             text = text.lower()  # AND, OR, NOT in a question typed in capitals are words, not operators
         try:
@@ -322,6 +327,19 @@ def _split_and(node: q.Query) -> tuple[list[q.Query], list[q.Query]]:
         positives = [c for c in node.subqueries if not isinstance(c, q.Not)]
         return positives, [c.query for c in node.subqueries if isinstance(c, q.Not)]
     return [node], []
+
+
+def _nesting(text: str) -> int:
+    """How deep the brackets outside quoted phrases nest."""
+    depth = deepest = 0
+    for part in text.split('"')[::2]:  # the even parts are outside quotes
+        for char in part:
+            if char == "(":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif char == ")":
+                depth = max(depth - 1, 0)
+    return deepest
 
 
 def _walk(node: q.Query) -> list[q.Query]:
