@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import SUBPROCESS_TIMEOUT, assert_one_line_error, kill, link_reuters, mounted, run, start_reindex, wait_until
+from helpers import SUBPROCESS_TIMEOUT, assert_one_line_error, kill, link_reuters, mounted, run, start_reindex, wait_until, write_export
 
 from newssearch import ReindexReport, reindex, indexer
 from newssearch.cli import EXIT_SKIPPED, main
@@ -31,13 +31,8 @@ from newssearch.readers import READERS
 from newssearch.store import REPORT_FILE, open_index
 
 
-def write_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
-
-
 def good_archive(archive: Path) -> None:
-    write_jsonl(archive / "good.jsonl", [{"id": "g1", "title": "Cocoa harvest", "body": "The cocoa harvest was good."}])
+    write_export(archive / "good.jsonl", [{"id": "g1", "title": "Cocoa harvest", "body": "The cocoa harvest was good."}])
 
 
 def reindex_cli(archive: Path, index_dir: Path, *flags: str) -> tuple[int, dict[str, Any]]:
@@ -62,9 +57,9 @@ def duplicates(report: ReindexReport) -> list[tuple[str, str, str]]:
 
 def test_the_first_path_and_record_wins_whatever_the_history(tmp_path: Path) -> None:
     archive, index_dir = tmp_path / "archive", tmp_path / "index"
-    write_jsonl(archive / "b.jsonl", [{"id": "X", "title": "From b", "body": "b's copy"}])
+    write_export(archive / "b.jsonl", [{"id": "X", "title": "From b", "body": "b's copy"}])
     reindex(archive, index_dir)
-    write_jsonl(archive / "a.jsonl", [{"id": "Y", "title": "Other", "body": "y"}, {"id": "X", "title": "From a", "body": "a's copy"}])
+    write_export(archive / "a.jsonl", [{"id": "Y", "title": "Other", "body": "y"}, {"id": "X", "title": "From a", "body": "a's copy"}])
     report = reindex(archive, index_dir)  # a.jsonl sorts first: its copy wins, though b's was indexed first
     assert stored(index_dir)["X"]["title"] == "From a"
     assert duplicates(report) == [("b.jsonl", "line 1", "duplicate article id 'X': the copy in a.jsonl (line 2) is indexed")]
@@ -100,14 +95,14 @@ def test_incremental_reindex_equals_full_whatever_happens_to_files_sharing_ids(t
     base = tmp_path / str(len(list(tmp_path.iterdir())))  # a fresh folder per example
     archive, index_dir = base / "archive", base / "index"
     archive.mkdir(parents=True)
-    write_jsonl(archive / "seed.jsonl", [{"id": "X", "title": "Seed", "body": "seed"}])
+    write_export(archive / "seed.jsonl", [{"id": "X", "title": "Seed", "body": "seed"}])
     reindex(archive, index_dir)
     mtime = 10**18  # every write or touch gets a new mtime: the file's signature changes as on a real disk
     for action, name, argument in steps:
         path = archive / name
         mtime += 10**9
         if action == "write":
-            write_jsonl(path, [{**record, "body": f"{record['title']} in {name} #{n}"} for n, record in enumerate(argument)])
+            write_export(path, [{**record, "body": f"{record['title']} in {name} #{n}"} for n, record in enumerate(argument)])
             os.utime(path, ns=(mtime, mtime))
         elif not path.exists():
             continue
@@ -145,7 +140,7 @@ def test_json_nested_100000_deep_is_that_files_problem(tmp_path: Path) -> None:
 def test_an_exception_no_reader_anticipated_skips_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     archive = tmp_path / "archive"
     good_archive(archive)
-    write_jsonl(archive / "cursed.jsonl", [{"id": f"c{n}", "title": "Cursed", "body": "Never indexed."} for n in range(3)])
+    write_export(archive / "cursed.jsonl", [{"id": f"c{n}", "title": "Cursed", "body": "Never indexed."} for n in range(3)])
     real = READERS[".jsonl"]
 
     def failing_reader(text: str, path: str) -> Any:
