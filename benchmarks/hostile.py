@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args(argv)
 
-    from newssearch.store import exists  # after argparse, so --help is quick
+    from newssearch.engine.whoosh.store import exists  # after argparse, so --help is quick
 
     if not exists(args.index):
         build_reuters_index(args.index)

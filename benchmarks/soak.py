@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-requests", type=int, default=MAX_REQUESTS_PER_CLIENT, help="per client")
     args = parser.parse_args(argv)
 
-    from newssearch.store import exists  # after argparse, so --help is quick
+    from newssearch.engine.whoosh.store import exists  # after argparse, so --help is quick
 
     if not exists(args.index):
         build_reuters_index(args.index)

@@ -37,10 +37,10 @@ from whoosh.searching import TimeLimit
 
 from .article import Article
 from .errors import ArticleNotFound, IndexNotFound, IndexOutdated, NewssearchError, QueryError
-from .query import expand
-from .snippets import marked, query_words
+from .engine.whoosh.query import expand
+from .engine.whoosh.snippets import marked, query_words
 from .search import SORTS, TIME_LIMIT_SECONDS, FacetValue, SearchRequest, SearchResult, TimelineBar, get_article, related, search
-from .store import SearchIndex
+from .engine.whoosh.store import SearchIndex
 
 FILTERS = {"source": "sources", "year": "years", "month": "months", "tag": "tags"}
 """Repeatable query parameter -> SearchRequest field. Values of one are OR'ed, different ones AND'ed."""
