@@ -255,8 +255,9 @@ def furniture_command(index_dir: str, as_json: bool) -> None:
     Example: newssearch furniture --json
     """
     from . import furniture
+    from .engine import open_engine
 
-    lines = furniture.removed_lines(SearchIndex(index_dir).searcher().reader())
+    lines = furniture.removed_lines(open_engine(index_dir).indexed())
     if as_json:
         _echo_json([{"line": line, "pages": paths} for line, paths in lines.items()])
         return

@@ -35,10 +35,14 @@ class WhooshEngine(Engine):
         return indexed(self)
 
     def exists(self) -> bool:
-        raise NotImplementedError  # issue 13, reading side
+        from .writing import exists
+
+        return exists(self)
 
     def save_report(self, report: dict[str, Any]) -> None:
-        raise NotImplementedError  # issue 13, reading side
+        from .writing import save_report
+
+        save_report(self, report)
 
     # Reading: searching.py -----------------------------------------------------------------
 
