@@ -20,7 +20,7 @@ import os
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex
@@ -193,14 +193,6 @@ def indexed(engine: WhooshEngine) -> Iterator[Indexed]:
         for docnum in reader.all_doc_ids():
             article_id, filekey, blocks, dropped, copies = (column[docnum] for column in columns)
             yield Indexed(article_id, filekey, blocks, dropped, copies)
-
-
-def exists(engine: WhooshEngine) -> bool:
-    return store.exists(engine.index_dir)
-
-
-def save_report(engine: WhooshEngine, report: dict[str, Any]) -> None:
-    store.save_report(engine.index_dir, report)
 
 
 def _remove_other_versions(index_dir: Path) -> None:

@@ -1,0 +1,84 @@
+"""The private parts of Whoosh the engine reads (engine/whoosh/private.py) are still there.
+
+Whoosh is pinned exactly; this test is what makes an upgrade safe: each part of
+``private.PARTS`` is looked for on a live Whoosh object of a small index built here, and
+a missing one fails its own test, named after it (``W3LeafMatcher._read_ids``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import write_export
+from whoosh import query as q
+from whoosh.multiproc import MpWriter
+from whoosh.scoring import BM25FScorer
+
+from newssearch import SearchIndex, reindex
+from newssearch.engine.whoosh import private
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex]:
+    base = tmp_path_factory.mktemp("private")
+    records = [{"id": "a", "title": "Oil", "body": "oil oil oil prices"}, {"id": "b", "title": "Prices", "body": "oil prices rose"}]
+    write_export(base / "archive" / "news.jsonl", records)
+    reindex(base / "archive", base / "index")
+    with SearchIndex(base / "index") as index:
+        yield index
+
+
+@pytest.fixture(scope="module")
+def owners(index: SearchIndex) -> dict[str, Any]:
+    """A live object of each owner named in PARTS."""
+    searcher = index.engine.searcher()  # type: ignore[attr-defined]
+    [(segment, _)] = searcher.reader().leaf_readers()
+    matcher = getattr(segment.postings("body", "oil"), "child", segment.postings("body", "oil"))
+    for method in ("_read_ids", "_read_weights"):  # a block is decoded: _ids and _weights are set
+        if hasattr(matcher, method):
+            getattr(matcher, method)()
+    return {
+        "W3LeafMatcher": matcher,
+        "SegmentReader": segment,
+        "W3PerDocReader": segment._perdoc if hasattr(segment, "_perdoc") else None,
+        "VarBytesColumn.Reader": segment.column_reader("sketch", translate=False),
+        "BM25FScorer": searcher.weighting.scorer(searcher, "body", "oil"),
+        "MultiTerm": q.Prefix("body", "oi"),
+        "whoosh.codec.whoosh3": importlib.import_module("whoosh.codec.whoosh3"),
+        "MpWriter": MpWriter,
+    }
+
+
+@pytest.mark.parametrize("part", private.PARTS, ids=lambda part: f"{part.owner}.{part.name}")
+def test_whoosh_still_has_the_private_part(owners: dict[str, Any], part: private.Part) -> None:
+    owner = owners[part.owner]
+    assert owner is not None and hasattr(owner, part.name), (
+        f"Whoosh's {part.owner}.{part.name} is gone (newssearch reads it: {part.use}); "
+        "adapt engine/whoosh/private.py to this Whoosh, or pin the version it was written for"
+    )
+
+
+def test_the_owners_are_the_whoosh_classes_named(owners: dict[str, Any]) -> None:
+    """The names in PARTS say which Whoosh class has the part: each live object is one."""
+    assert isinstance(owners["BM25FScorer"], BM25FScorer)
+    for owner, name in (("W3LeafMatcher", "W3LeafMatcher"), ("W3PerDocReader", "W3PerDocReader"), ("VarBytesColumn.Reader", "Reader")):
+        assert name in [cls.__name__ for cls in type(owners[owner]).__mro__], owner
+
+
+def test_the_accessors_read_what_whoosh_reads_publicly(index: SearchIndex) -> None:
+    searcher = index.engine.searcher()  # type: ignore[attr-defined]
+    [(segment, _)] = searcher.reader().leaf_readers()
+    blocks = list(private.blocks(segment.postings("body", "oil")))
+    assert [list(ids) for ids, _ in blocks] == [list(segment.postings("body", "oil").all_ids())]
+    assert [list(weights) for _, weights in blocks] == [[3.0 + 1.0, 1.0]]  # the indexed body repeats the headline
+    column = segment.column_reader("sketch", translate=False)
+    assert private.var_bytes(column) == list(column)
+    perdoc = segment._perdoc
+    assert perdoc.has_column(private.lengths_column("body")) and not perdoc.has_column(private.lengths_column("id"))
+    idf, k1, b, avgfl = private.bm25(searcher.weighting.scorer(searcher, "body", "oil"))
+    assert (k1, b) == (1.2, 0.75) and idf > 0 and avgfl > 0
+    assert sorted(private.expansion(q.Prefix("body", "pri"), segment)) == [b"price"]
