@@ -271,7 +271,7 @@ def furniture_command(schema: Schema, index_dir: str, as_json: bool) -> None:
     from . import furniture
 
     with SearchIndex(index_dir, schema) as index:
-        lines = furniture.removed_lines(index.engine.searcher().reader())  # type: ignore[attr-defined]
+        lines = furniture.removed_lines(index.engine.indexed())
     if as_json:
         _echo_json([{"line": line, "pages": paths} for line, paths in lines.items()])
         return

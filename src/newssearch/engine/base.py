@@ -104,6 +104,11 @@ class EngineStats:
 class Writer(ABC):
     """Changes to the index, invisible to searches until ``commit``. Only ``reindex`` makes one."""
 
+    def expect(self, size_bytes: int) -> None:
+        """How much archive text the changes hold, once the reindex knows (an incremental one
+        decides from ``Engine.indexed``, read after the writer opened): an engine may choose
+        how to write from it before the first change. Until then, ``Engine.writer``'s bound."""
+
     @abstractmethod
     def add(self, document: Document) -> None:
         """Add an article known not to be in the index (a full rebuild adds only)."""
@@ -136,7 +141,7 @@ class Engine(ABC):
     def writer(self, full: bool, size_bytes: int) -> Writer:
         """A writer; ``full``: it rebuilds the index from nothing (which it creates if there is none).
 
-        ``size_bytes`` (the archive text to index) lets an engine choose how to write
+        ``size_bytes`` (the archive text to index, or a bound on it: ``Writer.expect``) lets an engine choose how to write
         (processes, bulk sizes). Raises IndexLocked while another writer is open.
         """
 
