@@ -21,7 +21,7 @@ from .schema import build_schema
 
 @lru_cache(maxsize=4)
 def _builder(schema: Schema) -> QueryBuilder:
-    return QueryBuilder(build_schema())
+    return QueryBuilder(build_schema(schema))
 
 
 def parse(text: str, schema: Schema) -> tuple[t.Node, tuple[str, ...] | None]:
