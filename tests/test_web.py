@@ -23,7 +23,10 @@ from helpers import ATOM, HOSTILE_QUERIES, HOSTILE_RECORDS, OUR_SCRIPT, SAFE_URL
 
 from newssearch import NewssearchError, SearchIndex, reindex
 from newssearch.search import RESULT_WINDOW, TimelineBar
-from newssearch.web import CSP, RETRY_AFTER_SECONDS, SEARCH_SLOTS, create_app, http_url, page_numbers, timeline_chart
+from newssearch.web import create_app
+from newssearch.web.app import CSP
+from newssearch.web.presenter import http_url, page_numbers, timeline_chart
+from newssearch.web.slots import RETRY_AFTER_SECONDS, SEARCH_SLOTS
 
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
 
