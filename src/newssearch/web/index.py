@@ -29,6 +29,7 @@ class LazyIndex:
 
 
 def app_index(app: Flask) -> LazyIndex:
+    """The index ``create_app`` gave ``app``: for the views, the 503 page's command, and closing on exit."""
     index: LazyIndex = app.extensions["newssearch"]
     return index
 
