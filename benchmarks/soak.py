@@ -125,7 +125,7 @@ class SoakResult:
     seconds: float
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    refused: int = 0  # 503 with Retry-After: the server was saturated and said so at once (see SEARCH_SLOTS in web.py)
+    refused: int = 0  # 503 with Retry-After: the server was saturated and said so at once (see SEARCH_SLOTS in web/slots.py)
     rss_mb: dict[str, float] = field(default_factory=dict)  # start, middle, end
 
     @property
