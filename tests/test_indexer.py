@@ -21,7 +21,7 @@ from newssearch.engine.whoosh.store import write_lock
 
 def snapshot(index_dir: Path) -> dict[str, tuple]:
     """Every article in an index as comparable values."""
-    searcher = SearchIndex(index_dir).searcher()
+    searcher = SearchIndex(index_dir).engine.searcher()
     return {
         doc["id"]: (doc["title"], doc["body"], doc["path"], doc.get("published"), doc.get("source"), doc.get("tags"))
         for doc in searcher.all_stored_fields()
@@ -86,10 +86,10 @@ def test_reindex_with_nothing_changed_reads_nothing(tmp_path: Path) -> None:
     archive, index = tmp_path / "archive", tmp_path / "index"
     build_archive(archive)
     reindex(archive, index)
-    generation = SearchIndex(index).searcher().reader().generation()
+    generation = SearchIndex(index).engine.searcher().reader().generation()
     again = reindex(archive, index)
     assert (again.files_read, again.added, again.updated, again.removed) == (0, 0, 0, 0)
-    assert SearchIndex(index).searcher().reader().generation() == generation
+    assert SearchIndex(index).engine.searcher().reader().generation() == generation
 
 
 def test_bad_files_are_reported_and_the_rest_indexed(tmp_path: Path) -> None:
@@ -208,5 +208,5 @@ def test_an_empty_archive_does_not_empty_the_index_unless_asked(tmp_path: Path) 
     archive.mkdir()  # as an unmounted drive's mount point looks
     with pytest.raises(NewssearchError, match="holds no articles: not emptying the index"):
         reindex(archive, index_dir)
-    assert SearchIndex(index_dir).searcher().doc_count() == 3006
+    assert SearchIndex(index_dir).engine.searcher().doc_count() == 3006
     assert reindex(archive, index_dir, full=True).articles == 0

@@ -70,7 +70,7 @@ def copy_sample(sample_index: SearchIndex, base: Path) -> tuple[Path, Path]:
 
 def stored_articles(index_dir: Path) -> dict[str, dict[str, Any]]:
     """Every article of an index with all its stored fields, by id (opening the index afresh)."""
-    searcher = SearchIndex(index_dir).searcher()
+    searcher = SearchIndex(index_dir).engine.searcher()
     try:
         return {fields["id"]: fields for fields in searcher.all_stored_fields()}
     finally:

@@ -348,9 +348,9 @@ def test_a_removed_index_gives_503_and_a_rebuilt_one_is_served_at_once(tmp_path:
 def test_search_index_close_releases_its_files_and_reopens_on_use(tmp_path: Path) -> None:
     reindex(write_articles(tmp_path / "archive", "walrus"), tmp_path / "index")
     with SearchIndex(tmp_path / "index") as index:
-        searcher = index.searcher()
+        searcher = index.engine.searcher()
     assert searcher.is_closed
-    assert index.searcher() is not searcher and not index.searcher().is_closed
+    assert index.engine.searcher() is not searcher and not index.engine.searcher().is_closed
     index.close()
 
 
@@ -359,7 +359,7 @@ def test_a_server_worker_closes_the_index_when_it_exits(tmp_path: Path) -> None:
     reindex(write_articles(tmp_path / "archive", "walrus"), tmp_path / "index")
     app = create_app(tmp_path / "index")
     assert api(app.test_client(), "/api/search?q=walrus")["total"] == 1
-    searcher = app_index(app).get().searcher()  # the one the request opened: the test client runs it in this thread
+    searcher = app_index(app).get().engine.searcher()  # the one the request opened: the test client runs it in this thread
     _Gunicorn(app).cfg.worker_exit(None, None)
     assert searcher.is_closed
     assert api(app.test_client(), "/api/search?q=walrus")["total"] == 1

@@ -12,7 +12,6 @@ bleach: bleach stopped all maintenance, security fixes included, on 2026-06-05; 
 from __future__ import annotations
 
 import calendar
-import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -22,19 +21,13 @@ import nh3
 from flask import url_for
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
-from whoosh.searching import TimeLimit
 
 from ..article import Article
-from ..errors import QueryError
-from ..engine.whoosh.query import expand
-from ..search import TIME_LIMIT_SECONDS, FacetValue, SearchResult, TimelineBar
-from ..engine.whoosh.snippets import marked, query_words
-from ..engine.whoosh.store import SearchIndex
-from .params import FACET_PARAMS, FILTERS, PARAMS
+from ..fields import Facet, Schema
+from ..search import FacetValue, SearchIndex, SearchResult, TimelineBar
+from .params import filters, params
 
-LABELS = {"source": "Source", "year": "Year", "month": "Month", "tag": "Tag", "from-date": "From", "to-date": "To"}
-FACET_LIMITS = {"source": 12, "year": None, "month": None, "tags": 20}
-"""How many values of each facet to show, the most frequent first (None: all)."""
+DATE_LABELS = {"from-date": "From", "to-date": "To"}
 CHART_WIDTH, CHART_HEIGHT, MAX_BAR_WIDTH = 600, 120, 48
 ALLOWED_TAGS = {"mark", "p"}
 
@@ -45,8 +38,9 @@ class SearchLinks:
     Any change but a page number goes back to the first page.
     """
 
-    def __init__(self, args: MultiDict[str, str]) -> None:
-        self.pairs = [(name, value) for name in PARAMS for value in args.getlist(name) if value.strip()]
+    def __init__(self, args: MultiDict[str, str], schema: Schema) -> None:
+        self.schema = schema
+        self.pairs = [(name, value) for name in params(schema) for value in args.getlist(name) if value.strip()]
 
     def values(self, name: str) -> list[str]:
         return [value for key, value in self.pairs if key == name]
@@ -73,7 +67,7 @@ class SearchLinks:
         return self._url([*self._without("page"), *([("page", str(number))] if number > 1 else [])])
 
     def clearing_filters(self) -> str:
-        return self._url(self._without("page", "from-date", "to-date", *FILTERS))
+        return self._url(self._without("page", "from-date", "to-date", *filters(self.schema)))
 
     def feed(self) -> str:
         return self._url(self._without("page", "sort", "page-size"), "web.atom_feed")
@@ -84,8 +78,8 @@ class SearchLinks:
 
     def chips(self) -> list[tuple[str, str, str]]:
         """(label, value, URL without it) for each active filter."""
-        names = (*FILTERS, "from-date", "to-date")
-        return [(LABELS[k], v, self.removing(k, v)) for k, v in self.pairs if k in names]
+        labels = {facet.param: facet.label for facet in self.schema.facets} | DATE_LABELS
+        return [(labels[k], v, self.removing(k, v)) for k, v in self.pairs if k in labels]
 
     def _without(self, *names: str) -> list[tuple[str, str]]:
         return [(k, v) for k, v in self.pairs if k not in names]
@@ -105,25 +99,31 @@ class FacetLink:
 @dataclass(frozen=True)
 class FacetGroup:
     name: str
+    label: str
     param: str
     links: list[FacetLink]
 
 
 def facet_groups(result: SearchResult, links: SearchLinks) -> list[FacetGroup]:
-    """The facets beside the results; months only once a year or month is chosen."""
+    """The facets beside the results, each with its first ``Facet.shown`` values; months only once a year or month is chosen."""
     groups = []
-    for name, values in (result.facets or {}).items():
-        param = FACET_PARAMS[name]
-        if not values or (name == "month" and not links.values("year") + links.values("month")):
+    for facet in links.schema.facets:
+        values = (result.facets or {}).get(facet.name, [])
+        if not values or (facet.name == "month" and not links.values("year") + links.values("month")):
             continue
-        chosen = {value.lower(): value for value in links.values(param)}  # filters ignore case
-        groups.append(FacetGroup(name, param, [_facet_link(v, param, chosen, links) for v in values[: FACET_LIMITS[name]]]))
+        chosen = {_folded(facet, value): value for value in links.values(facet.param)}
+        shown = [_facet_link(v, facet, chosen, links) for v in values[: facet.shown]]
+        groups.append(FacetGroup(facet.name, facet.label, facet.param, shown))
     return groups
 
 
-def _facet_link(value: FacetValue, param: str, chosen: dict[str, str], links: SearchLinks) -> FacetLink:
-    spelled = chosen.get(value.value.lower())
-    url = links.removing(param, spelled) if spelled else links.adding(param, value.value)
+def _folded(facet: Facet, value: str) -> str:
+    return value.lower() if facet.fold_case else value  # such a filter ignores case
+
+
+def _facet_link(value: FacetValue, facet: Facet, chosen: dict[str, str], links: SearchLinks) -> FacetLink:
+    spelled = chosen.get(_folded(facet, value.value))
+    url = links.removing(facet.param, spelled) if spelled else links.adding(facet.param, value.value)
     return FacetLink(value.value, value.count, spelled is not None, url)
 
 
@@ -207,14 +207,7 @@ def article_html(index: SearchIndex, body: str, q: str) -> Markup:
 
 def _highlighted(index: SearchIndex, text: str, q: str) -> str:
     """``text`` escaped, with the query's words in <mark>; empty if none occurs (or q does not parse)."""
-    if not q.strip():
-        return ""
-    reader = index.searcher().reader()
-    try:
-        parsed = expand(index.queries.build(q), reader, time.thread_time() + TIME_LIMIT_SECONDS)
-    except (QueryError, TimeLimit):
-        return ""
-    return marked(text, query_words(parsed, reader))
+    return index.engine.mark(text, q) if q.strip() else ""
 
 
 def article_dict(article: Article) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 
 from ...search import get_article, related, search
-from ..index import current_index
+from ..index import current_index, current_schema
 from ..params import parse_search
 from ..presenter import article_dict
 from .base import web
@@ -13,7 +13,7 @@ from .base import web
 
 @web.get("/api/search")
 def api_search() -> Response:
-    return jsonify(search(current_index(), parse_search(request.args, facets=True)).to_dict())
+    return jsonify(search(current_index(), parse_search(request.args, current_schema(), facets=True)).to_dict())
 
 
 @web.get("/api/article/<path:article_id>", merge_slashes=False)

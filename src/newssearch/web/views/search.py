@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template, request
 
 from ...search import SORTS, search
-from ..index import current_index
+from ..index import current_index, current_schema
 from ..params import parse_search
 from ..presenter import SearchLinks, facet_groups, timeline_chart
 from .base import web
@@ -13,9 +13,10 @@ from .base import web
 
 @web.get("/")
 def search_page() -> str:
-    search_request = parse_search(request.args, facets=True)
+    schema = current_schema()
+    search_request = parse_search(request.args, schema, facets=True)
     result = search(current_index(), search_request)
-    links = SearchLinks(request.args)
+    links = SearchLinks(request.args, schema)
     sorts = SORTS if search_request.q.strip() else tuple(s for s in SORTS if s != "relevance")  # no query: newest
     return render_template(
         "search.html",
