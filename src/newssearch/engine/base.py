@@ -41,8 +41,10 @@ Document = dict[str, Any]
 (``date`` a datetime or None, ``tags`` a tuple, bytes fields as bytes) and one list of
 values per facet, keyed by ``Facet.field``."""
 
-Stored = dict[str, Any]
-"""An article's stored fields (``Schema.stored``), as a search or ``get`` returns them."""
+Stored = Mapping[str, Any]
+"""An article's stored fields (``Schema.stored``), as a search or ``get`` returns them. A
+mapping: an engine may read a hit's fields only when they are first looked at (the service
+folds a window of hits several times the page, and shows only the page)."""
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,11 @@ class DocValues:
     def sketches(self) -> list[bytes]:
         return self._version.columns.get("sketch", lambda: self._column("sketch", b""))
 
+    @property
+    def ids(self) -> list[str]:
+        """Each document's id, from its column: a hit's id without reading its stored fields."""
+        return self._version.columns.get("id", lambda: [value.decode("utf-8") for value in self._column("id", b"")])
+
     def lengths(self, field: str) -> np.ndarray:
         """Words in ``field`` of each document, as BM25 sees them."""
         return self._version.columns.get(("length", field), lambda: self._lengths(field))

@@ -10,7 +10,7 @@ values of docvalues.py. Filters are the table's facets (fields.py), each a keywo
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,7 @@ from whoosh.searching import Results, Searcher
 
 from ...errors import QueryError
 from ...fields import Schema
-from ..base import Match, Matches, Query, Stored
+from ..base import Match, Matches, Query
 from .docvalues import Allowed, DocValues, doc_values
 from .query import Parsed, QueryBuilder, expand
 from .ranking import RecencyWeighting
@@ -46,7 +46,8 @@ def search(searcher: Searcher, queries: QueryBuilder, schema: Schema, query: Que
     except TimeLimit:
         raise QueryError(TOO_LONG) from None
     scored = query.sort == "relevance" and bool(query.text.strip())
-    hits = [_match(searcher, schema, values, docnum, score if scored else None) for score, docnum in results.top_n]
+    ids, sketches = values.ids, values.sketches
+    hits = [Match(ids[docnum], score if scored else None, _Stored(searcher, schema, docnum), sketches[docnum]) for score, docnum in results.top_n]
     facets = None
     if query.facets:
         facets = {name: dict(counts) for name, counts in values.count_facets(matched).items()}
@@ -57,7 +58,7 @@ def related(searcher: Searcher, schema: Schema, docnum: int, limit: int) -> Matc
     """The articles most like one: Whoosh's more-like-this on the body's key terms."""
     values = doc_values(searcher, facet_fields(schema))
     results = searcher.more_like(docnum, "body", top=limit, numterms=RELATED_TERMS)
-    hits = [_match(searcher, schema, values, hit.docnum, hit.score) for hit in results]
+    hits = [Match(values.ids[hit.docnum], hit.score, _Stored(searcher, schema, hit.docnum), values.sketches[hit.docnum]) for hit in results]
     return Matches(total=len(hits), hits=hits, facets=None, snippets=_snippets(searcher, results.q))
 
 
@@ -66,10 +67,10 @@ def facet_fields(schema: Schema) -> dict[str, str]:
     return {facet.name: facet.field for facet in schema.facets}
 
 
-def stored(schema: Schema, fields: Mapping[str, Any]) -> Stored:
+def stored(schema: Schema, fields: Mapping[str, Any]) -> dict[str, Any]:
     """An article's stored fields under the table's names: ``date`` is the datetime Whoosh keeps
     as ``published`` (None when undated), a keyword field's values a tuple, a missing text ""."""
-    result: Stored = {}
+    result: dict[str, Any] = {}
     for field in schema.stored:
         if field.kind == "datetime":
             result[field.name] = fields.get("published")
@@ -81,9 +82,30 @@ def stored(schema: Schema, fields: Mapping[str, Any]) -> Stored:
     return result
 
 
-def _match(searcher: Searcher, schema: Schema, values: DocValues, docnum: int, score: float | None) -> Match:
-    fields = stored(schema, searcher.stored_fields(docnum))
-    return Match(id=fields["id"], score=score, stored=fields, sketch=values.sketches[docnum])
+class _Stored(Mapping[str, Any]):
+    """A hit's stored fields, read when first looked at: of a window of hits folded for
+    near-duplicates, only the page's are shown (reading them all doubled a deep page's time).
+    Read in the thread that searched, whose searcher is open until its next search."""
+
+    __slots__ = ("_searcher", "_schema", "_docnum", "_fields")
+
+    def __init__(self, searcher: Searcher, schema: Schema, docnum: int) -> None:
+        self._searcher, self._schema, self._docnum = searcher, schema, docnum
+        self._fields: dict[str, Any] | None = None
+
+    def _loaded(self) -> dict[str, Any]:
+        if self._fields is None:
+            self._fields = stored(self._schema, self._searcher.stored_fields(self._docnum))
+        return self._fields
+
+    def __getitem__(self, name: str) -> Any:
+        return self._loaded()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
 
 
 def _snippets(searcher: Searcher, query: q.Query) -> Callable[[list[Match]], list[str]]:
