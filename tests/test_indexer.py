@@ -13,18 +13,17 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from helpers import SAMPLE, SEED, bbc_article, link_reuters, reuters_files
+from helpers import SAMPLE, SEED, bbc_article, link_reuters, reuters_files, stored_articles
 
 from newssearch import IndexLocked, NewssearchError, SearchIndex, SearchRequest, get_article, index_stats, reindex, search
-from newssearch.engine.whoosh.store import write_lock
+from newssearch.engine.whoosh.store import open_index, write_lock
 
 
 def snapshot(index_dir: Path) -> dict[str, tuple]:
     """Every article in an index as comparable values."""
-    searcher = SearchIndex(index_dir).searcher()
     return {
         doc["id"]: (doc["title"], doc["body"], doc["path"], doc.get("published"), doc.get("source"), doc.get("tags"))
-        for doc in searcher.all_stored_fields()
+        for doc in stored_articles(index_dir).values()
     }
 
 
@@ -86,10 +85,10 @@ def test_reindex_with_nothing_changed_reads_nothing(tmp_path: Path) -> None:
     archive, index = tmp_path / "archive", tmp_path / "index"
     build_archive(archive)
     reindex(archive, index)
-    generation = SearchIndex(index).searcher().reader().generation()
+    generation = open_index(index).latest_generation()
     again = reindex(archive, index)
     assert (again.files_read, again.added, again.updated, again.removed) == (0, 0, 0, 0)
-    assert SearchIndex(index).searcher().reader().generation() == generation
+    assert open_index(index).latest_generation() == generation
 
 
 def test_bad_files_are_reported_and_the_rest_indexed(tmp_path: Path) -> None:
@@ -208,5 +207,5 @@ def test_an_empty_archive_does_not_empty_the_index_unless_asked(tmp_path: Path) 
     archive.mkdir()  # as an unmounted drive's mount point looks
     with pytest.raises(NewssearchError, match="holds no articles: not emptying the index"):
         reindex(archive, index_dir)
-    assert SearchIndex(index_dir).searcher().doc_count() == 3006
+    assert open_index(index_dir).doc_count() == 3006
     assert reindex(archive, index_dir, full=True).articles == 0
