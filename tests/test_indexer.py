@@ -13,10 +13,13 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from helpers import SAMPLE, SEED, bbc_article, link_reuters, reuters_files, stored_articles
+from helpers import SAMPLE, SEED, bbc_article, link_reuters, reuters_files, stored_articles, write_export
 
 from newssearch import IndexLocked, NewssearchError, SearchIndex, SearchRequest, get_article, index_stats, reindex, search
+from newssearch.engine import open_engine
+from newssearch.engine.base import Query
 from newssearch.engine.whoosh.store import open_index, write_lock
+from newssearch.fields import SCHEMA, Facet, Schema
 
 
 def snapshot(index_dir: Path) -> dict[str, tuple]:
@@ -209,3 +212,40 @@ def test_an_empty_archive_does_not_empty_the_index_unless_asked(tmp_path: Path) 
         reindex(archive, index_dir)
     assert open_index(index_dir).doc_count() == 3006
     assert reindex(archive, index_dir, full=True).articles == 0
+
+
+AUTHOR = Facet("author", "Author", "author", lambda article: [article.author] if article.author else [])
+"""A facet newssearch does not have, as a deployment (or tests/test_fields.py) adds one."""
+
+
+def author_counts(index: Path, schema: Schema) -> dict[str, int]:
+    with open_engine(index, schema) as engine:
+        matches = engine.search(Query("", facets=True))
+    assert matches.facets is not None
+    return matches.facets["author"]
+
+
+def test_a_facet_added_to_the_schema_is_indexed_fully_and_incrementally(tmp_path: Path) -> None:
+    archive, index, schema = tmp_path / "archive", tmp_path / "index", SCHEMA.with_facet(AUTHOR)
+    grain = {"title": "Grain", "body": "Wheat and barley prices rose."}
+    write_export(archive / "a.jsonl", [{"id": "a1", "author": "Doe, Jane", **grain}, {"id": "a2", "author": "Roe", **grain}])
+    write_export(archive / "b.jsonl", [{"id": "b1", **grain}])  # no author: no value
+    reindex(archive, index, schema=schema)
+    assert author_counts(index, schema) == {"Doe, Jane": 1, "Roe": 1}  # a value with a comma stays one value
+    with open_engine(index, schema) as engine:
+        assert [match.id for match in engine.search(Query("wheat", filters={"author": ("Doe, Jane",)})).hits] == ["a1"]
+
+    write_export(archive / "b.jsonl", [{"id": "b1", "author": "Roe", **grain}])
+    reindex(archive, index, schema=schema)
+    assert author_counts(index, schema) == {"Doe, Jane": 1, "Roe": 2}
+    reindex(archive, tmp_path / "full", full=True, schema=schema)
+    assert stored_articles(index) == stored_articles(tmp_path / "full")
+
+
+def test_an_index_built_with_other_facets_is_not_written_with_these(tmp_path: Path) -> None:
+    archive, index = tmp_path / "archive", tmp_path / "index"
+    write_export(archive / "a.jsonl", [{"id": "a1", "title": "Grain", "body": "Wheat", "author": "Roe"}])
+    reindex(archive, index, schema=SCHEMA.with_facet(AUTHOR))
+    with pytest.raises(NewssearchError, match="built with other fields or facets.*delete the index folder"):
+        reindex(archive, index)
+    assert author_counts(index, SCHEMA.with_facet(AUTHOR)) == {"Roe": 1}  # untouched
