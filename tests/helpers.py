@@ -190,3 +190,11 @@ def mounted(target: Path, *mount_args: str, read_only: bool = False) -> Iterator
         yield
     finally:
         subprocess.run(["umount", "--lazy", str(target)], check=True)
+
+
+def stored_articles(index_dir: Path) -> dict[str, dict[str, Any]]:
+    """Every article of a Whoosh index with all its stored fields, by id (opening the index afresh)."""
+    from newssearch.engine.whoosh.store import open_index
+
+    with open_index(index_dir).searcher() as searcher:
+        return {fields["id"]: fields for fields in searcher.all_stored_fields()}

@@ -32,7 +32,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 from click.testing import CliRunner
-from helpers import ATOM, OUR_SCRIPT, SAMPLE, SEED, SUBPROCESS_TIMEOUT, assert_one_line_error, kill, mounted, newssearch, run, running, start_reindex, wait_until, write_export
+from helpers import ATOM, OUR_SCRIPT, SAMPLE, SEED, SUBPROCESS_TIMEOUT, assert_one_line_error, kill, mounted, newssearch, run, running, start_reindex, stored_articles, wait_until, write_export
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
@@ -66,15 +66,6 @@ def sample_copy(sample_index: SearchIndex, tmp_path: Path) -> tuple[Path, Path]:
 def copy_sample(sample_index: SearchIndex, base: Path) -> tuple[Path, Path]:
     shutil.copytree(sample_index.index_dir.parent, base / "sample", symlinks=True)
     return base / "sample" / "archive", base / "sample" / "index"
-
-
-def stored_articles(index_dir: Path) -> dict[str, dict[str, Any]]:
-    """Every article of an index with all its stored fields, by id (opening the index afresh)."""
-    searcher = SearchIndex(index_dir).engine.searcher()
-    try:
-        return {fields["id"]: fields for fields in searcher.all_stored_fields()}
-    finally:
-        searcher.close()
 
 
 def cpu_seconds(pid: int) -> float:

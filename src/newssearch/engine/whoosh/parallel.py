@@ -11,7 +11,8 @@ on its job queue. Here:
 - the parent checks its workers while it waits to hand them a batch (Whoosh's parent
   waited forever on a full job queue once they had died) and before committing, and
   raises their error there, so ``reindex`` reports it in one line and nothing is committed;
-- cancelling stops the workers instead of leaving them waiting for work.
+- cancelling stops the workers instead of leaving them waiting for work;
+- each worker's writer flushes through a reader that remembers missing columns (patches.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
 from ...errors import NewssearchError
+from .patches import adopt_writer
 
 _FAILED = 255
 """A worker's exit status for a failure that was not an OSError (errno values are smaller)."""
@@ -38,6 +40,15 @@ class _Worker(SubWriterTask):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self._parent = os.getpid()
+        self._adopted = False
+
+    def _process_file(self, filename: str, doc_count: int) -> None:
+        """Add a batch of documents; first, have the worker's writer flush through a reader
+        that remembers missing columns (patches.py): its writer is made inside ``run``."""
+        if not self._adopted:
+            adopt_writer(self.writer)
+            self._adopted = True
+        super()._process_file(filename, doc_count)
 
     def run(self) -> None:
         _die_with_parent(self._parent)

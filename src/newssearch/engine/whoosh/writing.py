@@ -31,6 +31,7 @@ from ...errors import NewssearchError
 from ..base import Document, Indexed, Writer
 from . import store, vocabulary
 from .parallel import ParallelWriter
+from .patches import adopt_writer
 from .schema import build_schema, to_whoosh
 
 if TYPE_CHECKING:
@@ -177,8 +178,11 @@ def _writer(index: FileIndex, total_bytes: int) -> SegmentWriter:
     """
     procs = os.cpu_count() or 1
     if procs > 1 and total_bytes >= PARALLEL_BYTES:
-        return ParallelWriter(index, procs=procs, multisegment=True, limitmb=WRITER_MB // procs, compound=False)
-    return index.writer(limitmb=WRITER_MB, compound=False)
+        writer: SegmentWriter = ParallelWriter(index, procs=procs, multisegment=True, limitmb=WRITER_MB // procs, compound=False)
+    else:
+        writer = index.writer(limitmb=WRITER_MB, compound=False)
+    adopt_writer(writer)  # its workers' writers too (parallel.py)
+    return writer
 
 
 def indexed(engine: WhooshEngine) -> Iterator[Indexed]:
