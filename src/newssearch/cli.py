@@ -134,7 +134,7 @@ def _print_report(report: ReindexReport) -> None:
 @json_option
 @click.pass_obj
 def query_command(
-    schema: Schema, words: tuple[str, ...], index_dir: str, limit: int, page: int, sort: str,
+    schema: Schema, /, words: tuple[str, ...], index_dir: str, limit: int, page: int, sort: str,
     since: datetime | None, until: datetime | None, recency: bool, no_fold: bool, facets: bool, as_typed: bool,
     as_json: bool, **filters: tuple[str, ...],
 ) -> None:  # fmt: skip

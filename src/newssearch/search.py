@@ -204,7 +204,7 @@ def _search(index: SearchIndex, request: SearchRequest) -> SearchResult:
     page = groups[first : first + request.page_size]
     snippets = matches.snippets([lead for lead, _ in page]) if page else []
     hits = [
-        replace(_hit(lead, snippet), similar=[_hit(match) for match in similar]) for (lead, similar), snippet in zip(page, snippets)
+        replace(_hit(lead, snippet), similar=[_hit(match) for match in similar]) for (lead, similar), snippet in zip(page, snippets, strict=True)
     ]
     facets = None
     if matches.facets is not None:
@@ -282,4 +282,4 @@ def get_article(index: SearchIndex, article_id: str) -> Article:
 def related(index: SearchIndex, article_id: str, limit: int = 5) -> list[Hit]:
     """Articles most like this one (the engine's more-like-this), or ArticleNotFound."""
     matches = index.engine.related(article_id, limit)
-    return [_hit(match, snippet) for match, snippet in zip(matches.hits, matches.snippets(matches.hits))]
+    return [_hit(match, snippet) for match, snippet in zip(matches.hits, matches.snippets(matches.hits), strict=True)]

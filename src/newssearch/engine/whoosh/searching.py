@@ -130,7 +130,7 @@ def _rank_words(searcher: Searcher, values: DocValues, parsed: Parsed, query: Qu
             scores = scores * RecencyWeighting(values.timestamps, values.newest).freshness(docnums)
         best = np.argpartition(-scores, window)[:window] if len(scores) > window else np.arange(len(scores))
         best = best[np.lexsort((docnums[best], -scores[best]))]  # ties go to the lower document number, as in Whoosh
-        top = list(zip(scores[best].tolist(), docnums[best].tolist()))
+        top = list(zip(scores[best].tolist(), docnums[best].tolist(), strict=True))
     return Results(searcher, parsed.query, top), docnums
 
 
