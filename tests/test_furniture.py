@@ -8,9 +8,9 @@ import json
 import tarfile
 from pathlib import Path
 
+import helpers
 import pytest
 from click.testing import CliRunner
-import helpers
 from helpers import BBC_TAR, REUTERS, bbc_article
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
@@ -18,8 +18,8 @@ from whoosh.analysis import STOP_WORDS
 
 from newssearch import SearchIndex, SearchRequest, get_article, reindex, search
 from newssearch.cli import main
-from newssearch.indexer import ReindexReport
 from newssearch.engine.whoosh.schema import TOKEN_PATTERN
+from newssearch.indexer import ReindexReport
 
 FOOTER = "Copyright 2005 The Daily Example. All rights reserved. Sign up for our newsletter."
 

@@ -19,17 +19,27 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from helpers import (
+    SUBPROCESS_TIMEOUT,
+    assert_one_line_error,
+    kill,
+    link_reuters,
+    mounted,
+    run,
+    start_reindex,
+    stored_articles,
+    wait_until,
+    write_export,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import SUBPROCESS_TIMEOUT, assert_one_line_error, kill, link_reuters, mounted, run, start_reindex, stored_articles, wait_until, write_export
-
 from newssearch import ReindexReport, reindex
 from newssearch.cli import EXIT_SKIPPED, main
-from newssearch.errors import MAX_PROBLEMS_PER_FILE
-from newssearch.readers import READERS
 from newssearch.engine.whoosh import writing
 from newssearch.engine.whoosh.store import REPORT_FILE
+from newssearch.errors import MAX_PROBLEMS_PER_FILE
+from newssearch.readers import READERS
 
 
 def good_archive(archive: Path) -> None:
@@ -68,9 +78,7 @@ def test_the_first_path_and_record_wins_whatever_the_history(tmp_path: Path) -> 
 
 
 FILE_NAMES = ["a/x.jsonl", "a0.jsonl", "b.jsonl", "z.jsonl"]  # a/x.jsonl sorts before a0.jsonl; the folder walk meets it after
-records = st.lists(
-    st.fixed_dictionaries({"id": st.sampled_from("XYZ"), "title": st.sampled_from(["One", "Two", "Three"])}), max_size=3
-)
+records = st.lists(st.fixed_dictionaries({"id": st.sampled_from("XYZ"), "title": st.sampled_from(["One", "Two", "Three"])}), max_size=3)
 steps = st.lists(
     st.one_of(
         st.tuples(st.just("write"), st.sampled_from(FILE_NAMES), records),  # add or change
@@ -165,7 +173,12 @@ def test_a_file_of_many_bad_lines_lists_20_and_counts_the_rest(tmp_path: Path) -
     assert len(bomb) == MAX_PROBLEMS_PER_FILE + 1
     assert [p["location"] for p in bomb[:3]] == ["line 2", "line 3", "line 4"]
     more = bad_lines - MAX_PROBLEMS_PER_FILE
-    assert bomb[-1] == {"path": "bomb.jsonl.gz", "reason": f"{more:,} more problems not listed ({more:,} of them skipped)", "location": "", "skipped": True}
+    assert bomb[-1] == {
+        "path": "bomb.jsonl.gz",
+        "reason": f"{more:,} more problems not listed ({more:,} of them skipped)",
+        "location": "",
+        "skipped": True,
+    }
     assert (index_dir / REPORT_FILE).stat().st_size < 10_000
     text = CliRunner().invoke(main, ["reindex", "--archive", str(archive), "--index", str(index_dir), "--full"])
     assert len(text.output.splitlines()) < 30, text.output

@@ -32,17 +32,33 @@ from urllib.parse import quote, urlencode
 
 import pytest
 from click.testing import CliRunner
-from helpers import ATOM, OUR_SCRIPT, SAMPLE, SEED, SUBPROCESS_TIMEOUT, assert_one_line_error, kill, mounted, newssearch, run, running, start_reindex, stored_articles, wait_until, write_export
 from flask.testing import FlaskClient
+from helpers import (
+    ATOM,
+    OUR_SCRIPT,
+    SAMPLE,
+    SEED,
+    SUBPROCESS_TIMEOUT,
+    assert_one_line_error,
+    kill,
+    mounted,
+    newssearch,
+    run,
+    running,
+    start_reindex,
+    stored_articles,
+    wait_until,
+    write_export,
+)
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from playwright.sync_api import Browser, Page, expect
 
 from newssearch import IndexLocked, SearchIndex, SearchRequest, reindex, search
 from newssearch.cli import main
+from newssearch.engine.whoosh.store import write_lock
 from newssearch.errors import QueryError
 from newssearch.search import TIME_LIMIT_SECONDS
-from newssearch.engine.whoosh.store import write_lock
 from newssearch.web import create_app
 
 search_module = importlib.import_module("newssearch.search")  # the module: newssearch.search is also the function

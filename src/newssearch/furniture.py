@@ -155,7 +155,7 @@ def unpack(data: bytes) -> Page | None:
     if not data:
         return None
     values = array("Q", data)
-    return Page(values[0], values[1], values[2], values[3], tuple(zip(values[4::2], values[5::2])))
+    return Page(values[0], values[1], values[2], values[3], tuple(zip(values[4::2], values[5::2], strict=True)))
 
 
 def pack_lines(lines: list[str]) -> bytes:

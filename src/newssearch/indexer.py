@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -119,12 +119,14 @@ def reindex(
             ) from None
         report.articles = engine.stats().articles
         report.seconds = round(time.perf_counter() - started, 3)
-        report.finished = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        report.finished = datetime.now(UTC).isoformat(timespec="seconds")
         engine.save_report(report.to_dict())
     return report
 
 
-def document(article: Article, file: ArchiveFile, page: furniture.Page | None, dropped: list[str], schema: Schema = SCHEMA, copies: bytes = b"") -> Document:
+def document(
+    article: Article, file: ArchiveFile, page: furniture.Page | None, dropped: list[str], schema: Schema = SCHEMA, copies: bytes = b"",
+) -> Document:  # fmt: skip
     """The engine's document for an article read from ``file``: a value per field of the table, a list per facet.
 
     Stored fields are the article's attributes of their names; the rest are derived here:
@@ -258,7 +260,8 @@ class _Spill:
 
     def result(self, read: _ReadFile) -> FileResult:
         self._file.seek(read.offset)
-        return pickle.load(self._file)
+        result: FileResult = pickle.load(self._file)
+        return result
 
 
 def _read_sharing_ids(
@@ -357,4 +360,3 @@ def _indexed_files(rows: Iterable[Indexed]) -> tuple[dict[str, _IndexedFile], li
         for path, signature, _, _ in where[1:]:
             files.setdefault(path, _IndexedFile(signature)).ids.add(article_id)
     return files, duplicated
-

@@ -106,7 +106,7 @@ class EngineStats:
 class Writer(ABC):
     """Changes to the index, invisible to searches until ``commit``. Only ``reindex`` makes one."""
 
-    def expect(self, size_bytes: int) -> None:
+    def expect(self, size_bytes: int) -> None:  # noqa: B027  (optional: an engine that does not choose ignores it)
         """How much archive text the changes hold, once the reindex knows (an incremental one
         decides from ``Engine.indexed``, read after the writer opened): an engine may choose
         how to write from it before the first change. Until then, ``Engine.writer``'s bound."""

@@ -36,7 +36,7 @@ _FAILED = 255
 _PR_SET_PDEATHSIG = 1
 
 
-class _Worker(SubWriterTask):
+class _Worker(SubWriterTask):  # type: ignore[misc]  # Whoosh has no types
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self._parent = os.getpid()
@@ -79,17 +79,18 @@ class _JobQueue:
         while True:
             self._check()
             try:
-                return self.jobs.put(job, timeout=0.5)
+                self.jobs.put(job, timeout=0.5)
+                return
             except queue.Full:
                 continue
 
 
-class ParallelWriter(MpWriter):
+class ParallelWriter(MpWriter):  # type: ignore[misc]
     """An ``MpWriter`` whose workers die with it and whose failures surface in the parent."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.jobqueue = _JobQueue(self.jobqueue, self._check_workers)
+        self.jobqueue: _JobQueue = _JobQueue(self.jobqueue, self._check_workers)
 
     def _new_task(self) -> _Worker:
         task = _Worker(self.storage, self.indexname, self.jobqueue.jobs, self.resultqueue, self.subargs, self.multisegment)

@@ -12,7 +12,7 @@ The analyzers are in analysis.py; their names stay importable from here.
 from __future__ import annotations
 
 import re
-from datetime import date, timezone
+from datetime import UTC, date
 from typing import Any, assert_never
 
 from whoosh import columns
@@ -40,7 +40,7 @@ display), seconds since 1970 (a column, for date sorts and recency) and whether 
 none (a column: undated articles sort last either way). One ``datetime`` field per schema."""
 
 
-class DayField(ID):
+class DayField(ID):  # type: ignore[misc]  # Whoosh has no types
     """Publication day as a ``YYYY-MM-DD`` term, queried as ``date:2023``, ``date:2023-03``,
     ``date:2023-03-03`` or ``date:[2023-01-01 TO 2023-03-31]``.
 
@@ -136,7 +136,7 @@ def to_whoosh(document: Document, schema: Schema = SCHEMA) -> dict[str, Any]:
             whoosh[TIMESTAMP] = 0.0  # written for every article: a column no article has cannot be sorted on
             if value is not None:
                 whoosh[field.name] = f"{value:%Y-%m-%d}"
-                whoosh[TIMESTAMP] = value.replace(tzinfo=timezone.utc).timestamp()
+                whoosh[TIMESTAMP] = value.replace(tzinfo=UTC).timestamp()
                 if field.stored:
                     whoosh[PUBLISHED] = value
         elif value is not None:
