@@ -8,17 +8,23 @@ a missing one fails its own test, named after it (``W3LeafMatcher._read_ids``).
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from helpers import write_export
 from whoosh import query as q
-from whoosh.multiproc import MpWriter
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.scoring import BM25FScorer
+from whoosh.writing import SegmentWriter
 
 from newssearch import SearchIndex, reindex
-from newssearch.engine.whoosh import private
+from newssearch.engine.whoosh import WhooshEngine, private, writing
+from newssearch.engine.whoosh.parallel import ParallelWriter
+from newssearch.engine.whoosh.store import open_index
+from newssearch.fields import SCHEMA
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +55,8 @@ def owners(index: SearchIndex) -> dict[str, Any]:
         "MultiTerm": q.Prefix("body", "oi"),
         "whoosh.codec.whoosh3": importlib.import_module("whoosh.codec.whoosh3"),
         "MpWriter": MpWriter,
+        "SubWriterTask": SubWriterTask,
+        "SegmentWriter": SegmentWriter,
     }
 
 
@@ -81,3 +89,18 @@ def test_the_accessors_read_what_whoosh_reads_publicly(index: SearchIndex) -> No
     idf, k1, b, avgfl = private.bm25(searcher.weighting.scorer(searcher, "body", "oil"))
     assert (k1, b) == (1.2, 0.75) and idf > 0 and avgfl > 0
     assert sorted(private.expansion(q.Prefix("body", "pri"), segment)) == [b"price"]
+
+
+def test_the_parallel_writer_writes_through_the_parts_it_overrides(tmp_path: Path) -> None:
+    """ParallelWriter and its workers (parallel.py) reach into MpWriter and SubWriterTask; a commit through them works."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: the writer runs in one process")
+    engine = WhooshEngine(tmp_path / "index", SCHEMA)
+    writer = writing.WhooshWriter.open(engine, full=True, size_bytes=writing.PARALLEL_BYTES)
+    assert isinstance(writer._started(), ParallelWriter)
+    empty = {**{f.name: None for f in SCHEMA.fields}, **{facet.field: [] for facet in SCHEMA.facets}}
+    for n in range(3):
+        writer.add({**empty, "id": f"a{n}", "title": "Oil", "body": f"oil {n}", "path": "p", "filekey": "p\0s"})
+    writer.commit()
+    with open_index(tmp_path / "index").searcher() as searcher:
+        assert sorted(fields["id"] for fields in searcher.all_stored_fields()) == ["a0", "a1", "a2"]

@@ -45,6 +45,8 @@ PARTS = (
     Part("whoosh.codec.whoosh3", "_lenfield", "docvalues finds a field's lengths column"),
     Part("MpWriter", "_commit_toc", "parallel.ParallelWriter checks its workers before committing"),
     Part("MpWriter", "_new_task", "parallel.ParallelWriter starts workers that die with it"),
+    Part("SubWriterTask", "_process_file", "parallel._Worker adopts its writer (patches.adopt_writer) before the first batch"),
+    Part("SegmentWriter", "per_document_reader", "patches.adopt_writer: the reader a writer flushes its segment through"),
 )
 
 
