@@ -85,7 +85,8 @@ def reindex(
     closed here). The writer is opened first, which takes the engine's write lock, and
     only then is the index's bookkeeping read (``engine.indexed``): an incremental
     reindex decides from it what to read again and what to delete, so no other reindex
-    may commit between that reading and this one's commit.
+    may commit between that reading and this one's commit. The summary is saved just after
+    the commit, outside the lock: a reindex started meanwhile saves its own later.
     """
     started = time.perf_counter()
     index_dir = Path(index_dir)

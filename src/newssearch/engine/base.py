@@ -129,7 +129,8 @@ class Writer(ABC):
 
     @abstractmethod
     def cancel(self) -> None:
-        """Drop every change; the committed index stays as it was."""
+        """Drop every change; the committed index stays as it was. Does nothing after a commit
+        or a cancel: the indexer cancels on any error, one raised by ``commit`` too."""
 
 
 class Engine(ABC):
