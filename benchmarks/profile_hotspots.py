@@ -99,10 +99,11 @@ def main() -> None:
         from newssearch.engine.whoosh import writing  # where the writer is chosen since the engine seam
     except ImportError:  # an older snapshot
         import newssearch.indexer as writing  # type: ignore[no-redef]
-    from newssearch import SearchIndex, reindex, search
     from perf.corpus import reuters_files
     from perf.phases import search_request
     from perf.queries import QUERIES
+
+    from newssearch import SearchIndex, reindex, search
 
     tmp = Path(tempfile.mkdtemp(prefix="newssearch-profile-"))
     atexit.register(shutil.rmtree, tmp, True)
