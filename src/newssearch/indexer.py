@@ -82,7 +82,7 @@ def reindex(
     """Index new and changed archive files, drop removed ones; everything if ``full``.
 
     ``engine``: the engine to write, left open (default: ``open_engine(index_dir, schema)``,
-    closed here). The writer is opened first, which takes the engine's write lock, and
+    closed here); documents are built from its schema (the table of fields and facets). The writer is opened first, which takes the engine's write lock, and
     only then is the index's bookkeeping read (``engine.indexed``): an incremental
     reindex decides from it what to read again and what to delete, so no other reindex
     may commit between that reading and this one's commit. The summary is saved just after
