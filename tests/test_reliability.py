@@ -264,10 +264,10 @@ def test_reindex_killed_at_random_moments_leaves_a_working_index(sample_copy: tu
     archive, index_dir = sample_copy
     rng = random.Random(6)
     sample_ids = set(stored_articles(index_dir))
-    spans = {True: (SearchIndex(index_dir).last_report() or {}).get("seconds", 8.0) + 1.0}  # with start-up
+    spans = {True: (SearchIndex(index_dir).engine.last_report() or {}).get("seconds", 8.0) + 1.0}  # with start-up
     batches = {-1: extra_batch(archive, -1)}  # one incremental run to the end: how long the kills spread over
     assert run("reindex", "--archive", archive, "--index", index_dir).returncode == 0
-    spans[False] = (SearchIndex(index_dir).last_report() or {}).get("seconds", 2.0) + 1.0
+    spans[False] = (SearchIndex(index_dir).engine.last_report() or {}).get("seconds", 2.0) + 1.0
     outcomes: Counter[str] = Counter()
     for trial in range(KILL_TRIALS):
         full = trial % 2 == 0

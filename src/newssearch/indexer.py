@@ -82,10 +82,12 @@ def reindex(
     """Index new and changed archive files, drop removed ones; everything if ``full``.
 
     ``engine``: the engine to write, left open (default: ``open_engine(index_dir, schema)``,
-    closed here); documents are built from its schema (the table of fields and facets). The writer is opened first, which takes the engine's write lock, and
-    only then is the index's bookkeeping read (``engine.indexed``): an incremental
-    reindex decides from it what to read again and what to delete, so no other reindex
-    may commit between that reading and this one's commit. The summary is saved just after
+    closed here); documents are built from its schema (the table of fields and facets).
+
+    The writer is opened first, which takes the engine's write lock, and only then is the
+    index's bookkeeping read (``engine.indexed``): an incremental reindex decides from it
+    what to read again and what to delete, so no other reindex may commit between that
+    reading and this one's commit. The summary is saved just after
     the commit, outside the lock: a reindex started meanwhile saves its own later.
     """
     started = time.perf_counter()
@@ -96,7 +98,7 @@ def reindex(
         if engine is None:
             engine = stack.enter_context(open_engine(index_dir, schema))
         full = full or not engine.exists()
-        try:
+        try:  # an OSError anywhere (a full disk, a folder gone read-only): the last commit still stands
             writer = engine.writer(full, sum(f.size for f in files))
             try:
                 indexed = list(engine.indexed())
@@ -113,15 +115,15 @@ def reindex(
             except BaseException:
                 writer.cancel()
                 raise
-        except OSError as error:  # a full disk, a folder gone read-only: the last commit still stands
+            report.articles = engine.stats().articles
+            report.seconds = round(time.perf_counter() - started, 3)
+            report.finished = datetime.now(UTC).isoformat(timespec="seconds")
+            engine.save_report(report.to_dict())
+        except OSError as error:
             raise NewssearchError(
                 f"cannot write the index in {index_dir}: {error.strerror or error}; "
                 "the previous index is unchanged: make room or fix the folder, then run reindex again"
             ) from None
-        report.articles = engine.stats().articles
-        report.seconds = round(time.perf_counter() - started, 3)
-        report.finished = datetime.now(UTC).isoformat(timespec="seconds")
-        engine.save_report(report.to_dict())
     return report
 
 

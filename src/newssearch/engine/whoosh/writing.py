@@ -132,9 +132,13 @@ class WhooshWriter(Writer):
 
     def _cancel_whoosh(self) -> None:
         writer, self._writer = self._writer, None
-        if writer is not None and not writer.is_closed:
-            writer.cancel()
-            store.remove_debris(self.index)
+        if writer is None:
+            return
+        try:
+            if not writer.is_closed:  # a commit that failed may have closed it
+                writer.cancel()
+        finally:
+            store.remove_debris(self.index)  # files no committed segment uses: harmless after a commit too
 
 
 def _replaced(reader: IndexReader, paths: set[str], ids: set[str]) -> list[int]:
