@@ -728,7 +728,7 @@ def assert_inert(text: str) -> None:
     finder = ScriptFinder()
     finder.feed(text)
     assert finder.found == []
-    assert text.count("<script") == text.count(OUR_SCRIPT)
+    assert text.count("<script") == len(OUR_SCRIPT.findall(text))
 
 
 def test_a_source_filter_finds_every_spelling_of_the_source(tmp_path: Path) -> None:
