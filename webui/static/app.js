@@ -58,6 +58,7 @@ async function update() {
     const filtersOpen = main.querySelector("details.filters")?.open;
     main.replaceChildren(...document.adoptNode(next).childNodes);
     if (filtersOpen) main.querySelector("details.filters")?.setAttribute("open", "");
+    openFiltersOnWideScreens();
     const footer = page.querySelector(".site-footer");
     if (footer) document.querySelector(".site-footer")?.replaceWith(document.adoptNode(footer));
     const feed = page.querySelector('link[rel="alternate"]');
@@ -75,6 +76,14 @@ async function update() {
     if (mine === controller) main.removeAttribute("aria-busy");
   }
 }
+
+/** Open the filters on a wide screen where CSS cannot show a closed <details>' content (no ::details-content). */
+function openFiltersOnWideScreens() {
+  if (CSS.supports("selector(::details-content)") || !matchMedia("(min-width: 48.01rem)").matches) return;
+  main.querySelector("details.filters")?.setAttribute("open", "");
+}
+
+if (main) openFiltersOnWideScreens();
 
 if (form && box && main && livePage()) {
   box.addEventListener("input", () => {
