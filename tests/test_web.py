@@ -516,7 +516,7 @@ def test_a_saturated_server_answers_503_with_retry_after_at_once(client: FlaskCl
 
 def test_heavy_searches_wait_for_their_own_slot_and_leave_the_rest_to_everyday_ones(client: FlaskClient) -> None:
     with taken(client, "heavy"):
-        for url in ("/api/search?q=oil*", "/api/search?q=date:[1987-01-01+TO+1987-02-01]", "/api/search?q=oil&page=20"):
+        for url in ("/api/search?q=oil*", "/api/search?q=date:[1987-01-01+TO+1987-02-01]", "/api/search?q=oil&page=20", "/api/export.csv?q=oil"):
             assert client.get(url).status_code == 503, url
         assert api(client, "/api/search?q=oil")["total"] > 0
         assert api(client, "/api/search?q=oil&page=10")["page"] == 10
