@@ -714,7 +714,7 @@ class ScriptFinder(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
-        if (tag == "script" and attrs != [("src", "/static/app.js"), ("defer", None)]) or tag in self.EMBEDDING:
+        if (tag == "script" and not OUR_SCRIPT.fullmatch(f"{self.get_starttag_text()}</script>")) or tag in self.EMBEDDING:
             self.found.append(f"<{tag} {attrs}>")
         if tag == "meta" and (attributes.get("http-equiv") or "").lower() == "refresh":
             self.found.append(f"<meta refresh {attrs}>")
