@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import HOSTILE_QUERIES, HOSTILE_RECORDS, ROOT, SEED_TITLE, running, write_hostile_archive
 from axe_playwright_python.sync_playwright import Axe
+from helpers import HOSTILE_QUERIES, HOSTILE_RECORDS, ROOT, SEED_TITLE, running, write_hostile_archive
 from playwright.sync_api import Browser, Page, expect
 
 from newssearch import SearchIndex, reindex

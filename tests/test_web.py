@@ -22,7 +22,9 @@ from flask.testing import FlaskClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import ATOM, HOSTILE_QUERIES, HOSTILE_RECORDS, OUR_SCRIPT, SAFE_URL, SEED_ID, SEED_TITLE, XSS, bbc_article, write_export, write_hostile_archive
+from helpers import (
+    ATOM, HOSTILE_QUERIES, HOSTILE_RECORDS, OUR_SCRIPT, SAFE_URL, SEED_ID, SEED_TITLE, XSS, bbc_article, write_export, write_hostile_archive,
+)  # fmt: skip
 
 from newssearch import NewssearchError, SearchIndex, reindex
 from newssearch.search import RESULT_WINDOW, TimelineBar
@@ -516,7 +518,8 @@ def test_a_saturated_server_answers_503_with_retry_after_at_once(client: FlaskCl
 
 def test_heavy_searches_wait_for_their_own_slot_and_leave_the_rest_to_everyday_ones(client: FlaskClient) -> None:
     with taken(client, "heavy"):
-        for url in ("/api/search?q=oil*", "/api/search?q=date:[1987-01-01+TO+1987-02-01]", "/api/search?q=oil&page=20", "/api/export.csv?q=oil"):
+        heavy = ("/api/search?q=oil*", "/api/search?q=date:[1987-01-01+TO+1987-02-01]", "/api/search?q=oil&page=20", "/api/export.csv?q=oil")
+        for url in heavy:
             assert client.get(url).status_code == 503, url
         assert api(client, "/api/search?q=oil")["total"] > 0
         assert api(client, "/api/search?q=oil&page=10")["page"] == 10
