@@ -254,12 +254,12 @@ def test_export_downloads_every_result_as_csv_and_json(phone: Page, site: str) -
     phone.goto(f"{site}/?q=oil&source=Reuters")
     total = int(re.sub(r"\D", "", phone.locator("h1").inner_text().split(" ")[0]))
     with phone.expect_download() as csv_download:
-        phone.get_by_role("link", name="CSV", exact=True).click()
+        phone.get_by_role("link", name="Download all results as CSV").click()
     rows = list(csv.DictReader(io.StringIO(Path(csv_download.value.path()).read_text(encoding="utf-8"))))
     assert csv_download.value.suggested_filename == "newssearch-oil.csv" and len(rows) == total > 10
     assert {row["source"] for row in rows} == {"Reuters"}
     with phone.expect_download() as json_download:
-        phone.get_by_role("link", name="JSON", exact=True).click()
+        phone.get_by_role("link", name="Download all results as JSON").click()
     exported = json.loads(Path(json_download.value.path()).read_text(encoding="utf-8"))
     assert [hit["id"] for hit in exported["hits"]] == [row["id"] for row in rows]
 
