@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -62,7 +63,8 @@ def bbc_article(name: str) -> tuple[str, list[str]]:
 SEED_ID = "commonspace/000_b3d05c4e7c5a75c5.txt"
 SEED_TITLE = "Blinken and Lavrov meet in India for first time since full-scale Ukraine invasion"
 ATOM = "{http://www.w3.org/2005/Atom}"
-OUR_SCRIPT = '<script src="/static/app.js" defer></script>'
+OUR_SCRIPT = re.compile(r'<script src="/assets/[0-9a-f]{12}/app\.js" defer></script>')
+"""The page's one script, at its fingerprinted URL."""
 
 XSS = "window.__xss=1"
 SAFE_URL = "https://example.com/news/2024/safe?x=1&y=<2>"

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import ArticleNotFound, IndexNotFound, IndexOutdated, QueryError
 from ..fields import SCHEMA, Schema
+from . import assets
 from .errors import bad_request, http_error, no_index, not_found
 from .index import LazyIndex
 from .presenter import CHART_HEIGHT, CHART_WIDTH, clean_html, day, http_url, page_numbers, period, url_host
@@ -42,6 +43,7 @@ def create_app(index_dir: str | Path, base_url: str | None = None, schema: Schem
     app.extensions["newssearch"] = LazyIndex(Path(index_dir), schema)
     app.extensions["newssearch.slots"] = slot_lanes()
     app.register_blueprint(web)
+    assets.init_app(app)
     app.register_error_handler(Busy, busy_response)
     app.register_error_handler(QueryError, bad_request)
     app.register_error_handler(ArticleNotFound, not_found)
