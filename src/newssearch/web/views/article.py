@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template, request
 
 from ...search import get_article, related
-from ..index import current_index
+from ..index import current_index, current_schema
 from ..presenter import SearchLinks, article_html
 from .base import web
 
@@ -23,5 +23,5 @@ def article_page(article_id: str) -> str:
         body=article_html(index, article.body, q),
         related=related(index, article_id),
         q=q,
-        links=SearchLinks(request.args),
+        links=SearchLinks(request.args, current_schema()),
     )
