@@ -46,6 +46,7 @@ class Article:
     section: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
     url: str = ""
+    language: str = ""  # a language tag ("en", "pt-BR") where the file or its folder says; empty when unknown
     location: str = ""  # where in its file: "line 12" for a record of an export; empty for a whole page
 
     @property

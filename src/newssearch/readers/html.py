@@ -41,9 +41,23 @@ def read(text: str, path: str) -> Iterator[Output]:
         body=clean_text("\n\n".join(paragraphs)),
         path=path,
         date=parse_date(document.date or ""),
-        source=document.sitename or document.hostname or "",
+        source=_site_name(document.sitename, document.hostname),
         author=document.author or "",
         section=", ".join(document.categories or []),
         tags=split_tags(document.tags or []),
         url=url,
     )
+
+
+def _site_name(sitename: str | None, hostname: str | None) -> str:
+    """The site's name where the page states it (``og:site_name``, ``application-name``, JSON-LD
+    ``publisher.name``, which trafilatura reads in that order), else empty.
+
+    trafilatura falls back on the URL's host name, and on a Facebook page URL in
+    ``article:publisher``; neither is a name the page gives itself, so they are left out:
+    a folder default (defaults.py) comes first, and then the host (readers.read_file).
+    """
+    name = (sitename or "").strip()
+    if not name or name.lower() == (hostname or "").lower() or name.lower().startswith(("http://", "https://")):
+        return ""
+    return name
