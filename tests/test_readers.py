@@ -66,7 +66,7 @@ def test_reuters_records_with_dates_titles_tags() -> None:
     first = result.articles[0]
     assert (first.id, first.title, first.source) == ("reuters-1", "BAHIA COCOA REVIEW", "Reuters")
     assert first.date == datetime(1987, 2, 26, 15, 1, 1)
-    assert first.tags == ("cocoa", "el-salvador", "usa", "uruguay")
+    assert first.tags == ("topic:cocoa", "place:el-salvador", "place:usa", "place:uruguay")
     assert first.body.startswith("SALVADOR, Feb 26 - Showers continued throughout the week")
     assert "&#" not in first.body and "\x03" not in first.body
 

@@ -4,7 +4,8 @@
 
 Topics: the description cat-descriptions_120396.txt gives a code ("Mergers/Acquisitions
 (ACQ)"); the commodity codes have none there, so they are written out from the code
-(``palm-oil`` -> "Palm Oil"), with the abbreviations spelled out by hand (``NAMES``).
+(``palm-oil`` -> "Palm Oil"), with the abbreviations spelled out by hand (``NAMES``, which
+also mends the description's one misspelling).
 Places: the lists give codes only; a code is written out the same way, with the
 abbreviations (USA, UK, USSR, UAE) and a few names spelled out by hand.
 tests/test_tag_labels.py checks that the bundled file is what this writes.
@@ -35,8 +36,6 @@ _DESCRIBED = re.compile(r"^(.+?)\s*\(([A-Z0-9-]+)\)\s*$")
 
 def readable(code: str) -> str:
     """A code written out: hyphens as spaces, each word capitalised, abbreviations in capitals."""
-    if code in NAMES:
-        return NAMES[code]
     return " ".join(ACRONYMS.get(word, word.capitalize()) for word in code.split("-"))
 
 
@@ -61,7 +60,7 @@ def labels_toml(folder: Path) -> str:
     ]
     for kind, table in (("topic", "topics"), ("place", "places")):
         lines += ["", f"[{kind}]"]
-        lines += [f"{code} = {json.dumps(described.get(code) or readable(code))}" for code in codes(folder, table)]
+        lines += [f"{code} = {json.dumps(NAMES.get(code) or described.get(code) or readable(code))}" for code in codes(folder, table)]
     return "\n".join(lines) + "\n"
 
 
