@@ -199,3 +199,44 @@ def test_latin1_text_is_read_with_a_warning(tmp_path: Path) -> None:
     result = read(tmp_path / "cafe.txt")
     assert result.articles[0].title == "Café society"
     assert result.problems[0].location == "line 1" and not result.problems[0].skipped
+
+
+SITE_PAGE = """<!doctype html><html><head><title>Council passes the budget</title>{head}</head>
+<body><article><h1>Council passes the budget</h1><p>{text}</p></article></body></html>"""
+SITE_TEXT = " ".join(["The council voted on the new budget for the coming year after a long debate."] * 3)
+
+
+def site_page(folder: Path, name: str, head: str) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(SITE_PAGE.format(head=head, text=SITE_TEXT), encoding="utf-8")
+    return name
+
+
+def test_html_source_is_the_site_name_the_page_gives(tmp_path: Path) -> None:
+    heads = {
+        "og.html": '<meta property="og:site_name" content="Daily Planet">',
+        "app.html": '<meta name="application-name" content="Daily Planet">',
+        "ld.html": '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle", '
+        '"headline": "Council passes the budget", "publisher": {"@type": "Organization", "name": "Daily Planet"}}</script>',
+    }
+    for name, head in heads.items():
+        site_page(tmp_path, name, head)
+        [article] = read(tmp_path / name).articles
+        assert article.source == "Daily Planet", name
+
+
+def test_html_without_a_site_name_takes_the_folder_default_then_the_url_host(tmp_path: Path) -> None:
+    canonical = '<link rel="canonical" href="https://www.planet.example/news/1">'
+    facebook = '<meta property="article:publisher" content="https://www.facebook.com/dailyplanet">'
+    site_page(tmp_path / "loose", "host.html", canonical + facebook)
+    site_page(tmp_path / "loose", "none.html", "")
+    site_page(tmp_path / "planet", "host.html", canonical)
+    site_page(tmp_path / "planet", "named.html", '<meta property="og:site_name" content="The Daily Planet">' + canonical)
+    (tmp_path / "planet" / ".newssearch.toml").write_text('source = "Daily Planet"\n', encoding="utf-8")
+    source = {path: read(tmp_path / path, path).articles[0].source for path in ("loose/host.html", "loose/none.html", "planet/host.html", "planet/named.html")}
+    assert source == {
+        "loose/host.html": "planet.example",  # not the Facebook page, not www.
+        "loose/none.html": "",
+        "planet/host.html": "Daily Planet",  # the folder's name before the URL's host
+        "planet/named.html": "The Daily Planet",  # the page's own name before the folder's
+    }

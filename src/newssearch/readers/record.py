@@ -73,6 +73,7 @@ def article_from_record(record: Mapping[str, Any], path: str, number: int, locat
             section=_first(record, "section"),
             tags=split_tags(record.get("tags")),
             url=url,
+            language=_first(record, "language"),
             location=location,
         )
     )
