@@ -120,6 +120,7 @@ def test_changed_defaults_are_read_again_by_an_incremental_reindex_as_by_a_full_
 
 def test_an_export_record_s_own_language_wins_over_the_folder_s(tmp_path: Path) -> None:
     write(tmp_path / "wire" / ".newssearch.toml", 'language = "en"\nsource = "Wire"\n')
-    write(tmp_path / "wire" / "a.jsonl", '{"id": "1", "title": "Un", "body": "Texte", "language": "fr"}\n{"id": "2", "title": "Two", "body": "Text"}\n')
+    records = '{"id": "1", "title": "Un", "body": "Texte", "language": "fr"}\n{"id": "2", "title": "Two", "body": "Text"}\n'
+    write(tmp_path / "wire" / "a.jsonl", records)
     articles = read_file(str(tmp_path / "wire" / "a.jsonl"), "wire/a.jsonl").articles
     assert [(a.language, a.source) for a in articles] == [("fr", "Wire"), ("en", "Wire")]

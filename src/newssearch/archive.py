@@ -55,7 +55,7 @@ def scan(archive_dir: str | Path) -> Scan:
     result = Scan()
     files, problems = result.files, result.problems
     seen_dirs: set[tuple[int, int]] = set()
-    inherited: dict[str, folder_defaults.Defaults] = {}  # walk path -> its folder defaults (parents come first)
+    inherited: dict[PurePosixPath, folder_defaults.Defaults] = {}  # folder -> its defaults (parents are walked first)
 
     def report_unreadable(error: OSError) -> None:
         problems.append(Problem(_relative(root, error.filename), f"cannot read folder: {error.strerror}"))
@@ -67,9 +67,11 @@ def scan(archive_dir: str | Path) -> Scan:
             dirnames.clear()
             continue
         seen_dirs.add((info.st_dev, info.st_ino))
-        own, faults = folder_defaults.folder_file(root, PurePosixPath(_relative(root, dirpath)))
+        folder = PurePosixPath(_relative(root, dirpath))
+        own, faults = folder_defaults.folder_file(root, folder)
         problems.extend(faults)
-        defaults = inherited[dirpath] = folder_defaults.inherit(inherited.get(os.path.dirname(dirpath), {}), own)
+        parent = inherited.get(folder.parent, {}) if folder.parts else {}
+        defaults = inherited[folder] = folder_defaults.inherit(parent, own)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if name.startswith("."):

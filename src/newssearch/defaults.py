@@ -97,5 +97,11 @@ def defaults_for(root: Path, relpath: str) -> Defaults:
 
 def apply(article: Article, defaults: Defaults) -> Article:
     """The article with the defaults filling the fields it leaves empty."""
-    missing = {key: value for key, value in defaults.items() if not getattr(article, key)}
-    return replace(article, **missing) if missing else article
+    if not any(value and not getattr(article, key) for key, value in defaults.items()):
+        return article
+    return replace(
+        article,
+        source=article.source or defaults.get("source", ""),
+        section=article.section or defaults.get("section", ""),
+        language=article.language or defaults.get("language", ""),
+    )

@@ -12,8 +12,8 @@ It imports nothing of the project but the record type: neither the ingestion sid
 
 from __future__ import annotations
 
-import re
 import functools
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -198,8 +198,10 @@ SCHEMA = Schema(
         Facet("year", "Year", "year", _year, order="value", pattern=r"\d{4}", form="YYYY", help="Only articles of this year (YYYY)."),
         Facet("month", "Month", "month", _month, order="value", pattern=r"\d{4}-(0[1-9]|1[0-2])", form="YYYY-MM", help="Only articles of this month (YYYY-MM)."),
         Facet("tags", "Tag", "tag", _facet_of_kind(""), shown=20, fold_case=True, help="Only articles with this tag (tags without a kind)."),
-        Facet("topics", "Topic", "topic", _facet_of_kind("topic"), shown=20, fold_case=True, labels=_labels_of_kind("topic"), help="Only articles with this topic (a code: acq, money-fx)."),
-        Facet("places", "Place", "place", _facet_of_kind("place"), shown=20, fold_case=True, labels=_labels_of_kind("place"), help="Only articles about this place (a code: usa, west-germany)."),
+        Facet("topics", "Topic", "topic", _facet_of_kind("topic"), shown=20, fold_case=True, labels=_labels_of_kind("topic"),
+              help="Only articles with this topic (a code: acq, money-fx)."),
+        Facet("places", "Place", "place", _facet_of_kind("place"), shown=20, fold_case=True, labels=_labels_of_kind("place"),
+              help="Only articles about this place (a code: usa, west-germany)."),
     ),
 )  # fmt: skip
 """The schema newssearch indexes with."""
