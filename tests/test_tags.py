@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
 import tomllib
@@ -51,6 +52,7 @@ def test_topics_and_places_have_readable_labels() -> None:
     assert places.label_of("usa") == "USA"
     assert places.label_of("atlantis") == "atlantis"  # no label: the value itself
     assert tags.label_of("acq") == "acq"  # plain tags have none
+    assert pickle.loads(pickle.dumps(SCHEMA)).facet("places").label_of("usa") == "USA"  # a schema can go to a worker process
 
 
 def test_reuters_tags_have_their_kinds_and_every_code_a_label() -> None:

@@ -159,12 +159,14 @@ def _tag_labels() -> dict[str, dict[str, str]]:
     return tomllib.loads(files(__package__).joinpath("tag_labels.toml").read_text(encoding="utf-8"))
 
 
-def _facet_of_kind(kind: str) -> Callable[[Article], list[str]]:
-    return lambda article: tag_values(article.tags, kind)
+def _tags_of_kind(kind: str, article: Article) -> list[str]:
+    """A facet's values: partials of this (not lambdas), so that a schema can be pickled."""
+    return tag_values(article.tags, kind)
 
 
-def _labels_of_kind(kind: str) -> Callable[[], Mapping[str, str]]:
-    return lambda: _tag_labels().get(kind, {})
+def _labels_of_kind(kind: str) -> Mapping[str, str]:
+    return _tag_labels().get(kind, {})
+
 
 
 TITLE_BOOST = 0.5
@@ -197,11 +199,12 @@ SCHEMA = Schema(
         Facet("source", "Source", "source", _source, shown=12, fold_case=True, help="Only articles from this source."),
         Facet("year", "Year", "year", _year, order="value", pattern=r"\d{4}", form="YYYY", help="Only articles of this year (YYYY)."),
         Facet("month", "Month", "month", _month, order="value", pattern=r"\d{4}-(0[1-9]|1[0-2])", form="YYYY-MM", help="Only articles of this month (YYYY-MM)."),
-        Facet("tags", "Tag", "tag", _facet_of_kind(""), shown=20, fold_case=True, help="Only articles with this tag (tags without a kind)."),
-        Facet("topics", "Topic", "topic", _facet_of_kind("topic"), shown=20, fold_case=True, labels=_labels_of_kind("topic"),
-              help="Only articles with this topic (a code: acq, money-fx)."),
-        Facet("places", "Place", "place", _facet_of_kind("place"), shown=20, fold_case=True, labels=_labels_of_kind("place"),
-              help="Only articles about this place (a code: usa, west-germany)."),
+        Facet("tags", "Tag", "tag", functools.partial(_tags_of_kind, ""), shown=20, fold_case=True,
+              help="Only articles with this tag (tags without a kind)."),
+        Facet("topics", "Topic", "topic", functools.partial(_tags_of_kind, "topic"), shown=20, fold_case=True,
+              labels=functools.partial(_labels_of_kind, "topic"), help="Only articles with this topic (a code: acq, money-fx)."),
+        Facet("places", "Place", "place", functools.partial(_tags_of_kind, "place"), shown=20, fold_case=True,
+              labels=functools.partial(_labels_of_kind, "place"), help="Only articles about this place (a code: usa, west-germany)."),
     ),
 )  # fmt: skip
 """The schema newssearch indexes with."""
