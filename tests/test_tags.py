@@ -37,6 +37,15 @@ def test_facets_read_their_kind_and_the_tag_facet_the_plain_tags() -> None:
     assert (SCHEMA.facet("topics").param, SCHEMA.facet("places").param) == ("topic", "place")
 
 
+def test_a_tag_is_found_in_the_facet_that_counts_it() -> None:
+    """What the article page needs to link a tag to its filter under its label."""
+    facet, value = SCHEMA.facet_of_tag("place:west-germany") or (None, "")
+    assert facet is not None and (facet.param, value, facet.label_of(value)) == ("place", "west-germany", "West Germany")
+    facet, value = SCHEMA.facet_of_tag("Labour") or (None, "")
+    assert facet is not None and (facet.name, value) == ("tags", "labour")
+    assert SCHEMA.facet_of_tag("") is None
+
+
 def test_the_tags_field_indexes_values_without_kinds() -> None:
     """So that the query tags:acq finds an article tagged topic:acq, as before tags had kinds."""
     assert indexed_tags(("topic:acq", "place:usa", "Labour", "place:acq")) == ("acq", "usa", "Labour")

@@ -112,6 +112,18 @@ class Schema:
         """This schema with one more facet (how a deployment, or a test, adds one)."""
         return replace(self, facets=(*self.facets, facet))
 
+    def facet_of_tag(self, tag: str) -> tuple[Facet, str] | None:
+        """The facet that counts an article's tag, and the tag's value there: ``place:usa`` ->
+        (Place, "usa"), ``labour`` -> (Tag, "labour"); None if no facet does. For the article
+        page, which links each tag to its filter (``?place=usa``) under its label ("USA")."""
+        tagged, untagged = Article("", "", "", "", tags=(tag,)), Article("", "", "", "")
+        for facet in self.facets:
+            baseline = set(facet.values(untagged))  # what the facet counts of an article without tags ("(unknown)" source)
+            values = [value for value in facet.values(tagged) if value not in baseline]
+            if values:
+                return facet, values[0]
+        return None
+
 
 def _source(article: Article) -> list[str]:
     return [article.source or "(unknown)"]
@@ -141,7 +153,7 @@ def split_tag(tag: str) -> tuple[str, str]:
 
 def tag_values(tags: Iterable[str], kind: str = "") -> list[str]:
     """The values of the tags of one kind ("" for plain tags), lower-cased as facets count them."""
-    return list(dict.fromkeys(value.lower() for tag_kind, value in map(split_tag, tags) if tag_kind == kind))
+    return list(dict.fromkeys(value.lower() for tag_kind, value in map(split_tag, tags) if tag_kind == kind and value))
 
 
 def indexed_tags(tags: Iterable[str]) -> tuple[str, ...]:
