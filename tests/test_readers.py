@@ -240,3 +240,16 @@ def test_html_without_a_site_name_takes_the_folder_default_then_the_url_host(tmp
         "planet/host.html": "Daily Planet",  # the folder's name before the URL's host
         "planet/named.html": "The Daily Planet",  # the page's own name before the folder's
     }
+
+
+def test_a_page_or_record_gives_its_language_when_it_is_a_language_tag(tmp_path: Path) -> None:
+    site_page(tmp_path, "en.html", "")
+    (tmp_path / "gb.html").write_text((tmp_path / "en.html").read_text().replace("<html>", '<html class="x" lang="en-GB">'), "utf-8")
+    (tmp_path / "bad.html").write_text((tmp_path / "en.html").read_text().replace("<html>", "<html lang='english please'>"), encoding="utf-8")
+    assert [read(tmp_path / name).articles[0].language for name in ("en.html", "gb.html", "bad.html")] == ["", "en-GB", ""]
+    records = '{"title": "A", "body": "B", "language": "pt-BR"}\n{"title": "C", "body": "D", "language": "Portuguese!"}\n'
+    (tmp_path / "a.jsonl").write_text(records, encoding="utf-8")
+    result = read(tmp_path / "a.jsonl")
+    assert [a.language for a in result.articles] == ["pt-BR", ""]
+    [problem] = result.problems
+    assert (problem.location, problem.skipped) == ("line 2", False) and "not a language tag" in problem.reason

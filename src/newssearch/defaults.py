@@ -18,19 +18,16 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import tomllib
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
-from .article import Article
+from .article import LANGUAGE_TAG, Article
 from .errors import Problem
 
 DEFAULTS_FILE = ".newssearch.toml"
 """In any folder of the archive; hidden, so it is never read as an article."""
 KEYS = ("source", "section", "language")
-_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
-"""A BCP 47 language tag as people write them: en, pt-BR, zh-Hant."""
 
 Defaults = dict[str, str]
 
@@ -69,7 +66,7 @@ def _parse(path: str, folder: PurePosixPath, mtime_ns: int, size: int, inode: in
             problems.append(_problem(folder, f"unknown key {key!r}, left out; the keys are {', '.join(KEYS)}"))
         elif not isinstance(value, str):
             problems.append(_problem(folder, f"{key} must be a quoted string ({key} = \"...\"), not {value!r:.40}; left out"))
-        elif key == "language" and value and not _LANGUAGE.fullmatch(value):
+        elif key == "language" and value and not LANGUAGE_TAG.fullmatch(value):
             problems.append(_problem(folder, f"language {value[:40]!r} is not a language tag (en, pt-BR); left out"))
         else:
             defaults[key] = value.strip()
