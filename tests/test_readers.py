@@ -233,7 +233,8 @@ def test_html_without_a_site_name_takes_the_folder_default_then_the_url_host(tmp
     site_page(tmp_path / "planet", "host.html", canonical)
     site_page(tmp_path / "planet", "named.html", '<meta property="og:site_name" content="The Daily Planet">' + canonical)
     (tmp_path / "planet" / ".newssearch.toml").write_text('source = "Daily Planet"\n', encoding="utf-8")
-    source = {path: read(tmp_path / path, path).articles[0].source for path in ("loose/host.html", "loose/none.html", "planet/host.html", "planet/named.html")}
+    paths = ("loose/host.html", "loose/none.html", "planet/host.html", "planet/named.html")
+    source = {path: read(tmp_path / path, path).articles[0].source for path in paths}
     assert source == {
         "loose/host.html": "planet.example",  # not the Facebook page, not www.
         "loose/none.html": "",
