@@ -37,7 +37,7 @@ def test_all_reuters_articles_are_indexed(reuters_index: SearchIndex) -> None:
     first = get_article(reuters_index, "reuters-1")
     assert (first.title, first.date) == ("BAHIA COCOA REVIEW", datetime(1987, 2, 26, 15, 1, 1))
     last = get_article(reuters_index, "reuters-21578")
-    assert (last.title, last.date, last.tags) == ("AMERICAN EXCHANGE INTRODUCES INSTITUTIONAL INDEX", datetime(1987, 10, 19, 13, 30, 41), ("usa",))
+    assert (last.title, last.date, last.tags) == ("AMERICAN EXCHANGE INTRODUCES INSTITUTIONAL INDEX", datetime(1987, 10, 19, 13, 30, 41), ("place:usa",))
     odd_byte = get_article(reuters_index, "reuters-17980")  # holds reut2-017's one non-UTF-8 byte
     assert (odd_byte.title, odd_byte.date) == ("LAWSON SAYS LOUVRE CURRENCY ACCORD SATISFACTORY", datetime(1987, 6, 2, 9, 14, 36))
 
