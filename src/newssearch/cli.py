@@ -188,8 +188,8 @@ def _print_result(result: SearchResult, schema: Schema) -> None:
     _print_hits(result.hits, first + 1)
     if result.facets:
         for facet in schema.facets:
-            values = result.facets.get(facet.name, [])
-            click.echo(f"{facet.label}: " + ", ".join(f"{v.value} ({v.count:,})" for v in values))
+            if values := result.facets.get(facet.name, []):  # a facet none of the results has is left out
+                click.echo(f"{facet.label}: " + ", ".join(f"{v.value} ({v.count:,})" for v in values))
 
 
 def _print_hits(hits: list[Hit], start: int) -> None:

@@ -16,7 +16,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 from .article import Article
 
@@ -42,6 +42,7 @@ class Field:
     stored: bool = False  # returned with hits and articles (``Article`` has an attribute of this name)
     searched: bool = False  # a query's plain words look in it (the text of the article)
     boost: float = 1.0  # how much a match in it counts, for searched fields
+    index_as: Callable[[Any], Any] | None = None  # what to index when it is not the stored value itself
     doc: str = ""
 
 
@@ -196,7 +197,7 @@ SCHEMA = Schema(
         Field("source", "name", stored=True),
         Field("author", "name", stored=True),
         Field("section", "name", stored=True),
-        Field("tags", "keyword", stored=True, doc="as the reader wrote them (topic:acq); indexed as indexed_tags() gives them"),
+        Field("tags", "keyword", stored=True, index_as=indexed_tags, doc="stored as the reader wrote them (topic:acq), indexed without kinds"),
         Field("language", "keyword", stored=True, doc="a language tag (en, pt-BR); empty when unknown"),
         Field("url", "key", stored=True),
         Field("path", "key", stored=True, doc="the archive file, relative to the archive folder"),

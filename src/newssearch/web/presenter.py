@@ -124,6 +124,7 @@ class SearchLinks:
 @dataclass(frozen=True)
 class FacetLink:
     value: str
+    label: str  # what the page shows: the facet's readable label of the value (fields.Facet.label_of)
     count: int
     active: bool
     url: str  # adds the filter, or removes it when active
@@ -178,7 +179,7 @@ def _folded(facet: Facet, value: str) -> str:
 def _facet_link(value: FacetValue, facet: Facet, chosen: dict[str, str], links: SearchLinks) -> FacetLink:
     spelled = chosen.get(_folded(facet, value.value))
     url = links.removing(facet.param, spelled) if spelled else links.adding(facet.param, value.value)
-    return FacetLink(value.value, value.count, spelled is not None, url)
+    return FacetLink(value.value, facet.label_of(value.value), value.count, spelled is not None, url)
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,20 @@ def article_html(index: SearchIndex, body: str, q: str) -> Markup:
 def _highlighted(index: SearchIndex, text: str, q: str) -> str:
     """``text`` escaped, with the query's words in <mark>; empty if none occurs (or q does not parse)."""
     return index.engine.mark(text, q) if q.strip() else ""
+
+
+def tag_links(tags: tuple[str, ...], schema: Schema) -> list[tuple[str, str]]:
+    """(label, URL of its filter) for each of an article's tags: ``place:usa`` -> ("USA", "/?place=usa");
+    a tag no facet counts is shown as written, without a link ("")."""
+    shown = []
+    for tag in tags:
+        found = schema.facet_of_tag(tag)
+        if found is None:
+            shown.append((tag, ""))
+        else:
+            facet, value = found
+            shown.append((facet.label_of(value), url_for("web.search_page", **{facet.param: value})))
+    return shown
 
 
 def article_dict(article: Article) -> dict[str, Any]:

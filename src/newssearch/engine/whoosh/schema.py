@@ -140,7 +140,10 @@ def to_whoosh(document: Document, schema: Schema = SCHEMA) -> dict[str, Any]:
                 if field.stored:
                     whoosh[PUBLISHED] = value
         elif value is not None:
-            whoosh[field.name] = ",".join(value) if field.kind == "keyword" else value
+            indexed = field.index_as(value) if field.index_as else value
+            whoosh[field.name] = ",".join(indexed) if field.kind == "keyword" else indexed
+            if field.index_as and field.stored:
+                whoosh[f"_stored_{field.name}"] = ",".join(value) if field.kind == "keyword" else value  # Whoosh stores this instead
     body, title = document["body"], document.get("title")
     whoosh["body"] = f"{title}\n{body}" if title else body
     whoosh["_stored_body"] = body

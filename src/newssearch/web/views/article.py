@@ -6,7 +6,7 @@ from flask import render_template, request
 
 from ...search import get_article, related
 from ..index import current_index, current_schema
-from ..presenter import SearchLinks, article_html
+from ..presenter import SearchLinks, article_html, tag_links
 from .base import web
 
 
@@ -24,4 +24,5 @@ def article_page(article_id: str) -> str:
         related=related(index, article_id),
         q=q,
         links=SearchLinks(request.args, current_schema()),
+        tags=tag_links(article.tags, current_schema()),
     )
