@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from newssearch import SearchIndex, read_file, reindex
+from helpers import stored_articles
+
+from newssearch import read_file, reindex
 from newssearch.archive import scan
 
 PAGE = "Chelsea sign a striker\n\nThe club confirmed the transfer of the striker on Monday after weeks of talks.\n"
@@ -95,8 +97,7 @@ def test_the_signature_changes_with_the_defaults_that_apply(tmp_path: Path) -> N
 
 
 def stored(index_dir: Path) -> dict[str, dict]:
-    with SearchIndex(index_dir) as index:
-        return {doc["id"]: doc for doc in index.searcher().all_stored_fields()}
+    return stored_articles(index_dir)
 
 
 def test_changed_defaults_are_read_again_by_an_incremental_reindex_as_by_a_full_one(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from helpers import (
 )  # fmt: skip
 
 from newssearch import NewssearchError, SearchIndex, reindex
+from newssearch.fields import SCHEMA
 from newssearch.search import RESULT_WINDOW, TimelineBar
 from newssearch.web import create_app
 from newssearch.web.app import CSP
@@ -34,6 +35,8 @@ from newssearch.web.index import app_index
 from newssearch.web.launcher import _Gunicorn
 from newssearch.web.presenter import MIN_BAR_HEIGHT, http_url, page_numbers, timeline_chart
 from newssearch.web.slots import RETRY_AFTER_SECONDS, SEARCH_SLOTS
+
+TOPIC = SCHEMA.facet("topics")
 
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
 
@@ -149,16 +152,17 @@ def facet_links(text: str, param: str) -> list[tuple[str, str, int]]:
 def test_clicking_a_facet_value_filters_and_its_chip_removes_it(client: FlaskClient) -> None:
     unfiltered = api(client, "/api/search?q=oil")["total"]
     text = page(client, "/?q=oil")
-    for param in ("source", "year", "tag"):
-        value, href, count = facet_links(text, param)[0]
-        assert query(href) == {"q": ["oil"], param: [value]}
+    for param in ("source", "year", "topic"):
+        label, href, count = facet_links(text, param)[0]
+        value = query(href)[param][0]  # a topic is shown by its label ("Crude Oil"), filtered by its code
+        assert query(href) == {"q": ["oil"], param: [value]} and label == next(f for f in SCHEMA.facets if f.param == param).label_of(value)
         filtered = page(client, href)
         assert api(client, "/api" + href.replace("/?", "/search?"))["total"] == count
         assert re.search(rf"{count:,} results? for", filtered)
         [chip] = links(filtered, 'class="chip"')
         assert query(chip) == {"q": ["oil"]}
         assert api(client, "/api" + chip.replace("/?", "/search?"))["total"] == unfiltered
-        [active] = [link for link in facet_links(filtered, param) if link[0] == value]
+        [active] = [link for link in facet_links(filtered, param) if link[0] == label]
         assert query(active[1]) == {"q": ["oil"]}  # clicking an active value removes it
 
 
@@ -175,8 +179,8 @@ def test_values_of_one_facet_are_ored_and_different_facets_anded(client: FlaskCl
     reuters, bbc = total("source=Reuters"), total("source=BBC+News")
     assert reuters and bbc
     assert total("source=Reuters&source=BBC+News") == reuters + bbc
-    assert 0 < total("source=Reuters&tag=usa") < reuters
-    assert total("source=BBC+News&tag=usa") == 0
+    assert 0 < total("source=Reuters&place=usa") < reuters
+    assert total("source=BBC+News&place=usa") == 0
 
 
 def test_month_facet_is_shown_once_a_year_is_chosen(client: FlaskClient) -> None:
@@ -196,7 +200,7 @@ def test_timeline_bars_link_to_their_months_results(client: FlaskClient) -> None
 
 
 def test_pagination_keeps_every_filter(client: FlaskClient) -> None:
-    params = "q=oil&source=Reuters&year=1987&tag=usa&tag=uk&sort=newest&from-date=1987-02-01&to-date=1987-03-31&page-size=3"
+    params = "q=oil&source=Reuters&year=1987&place=usa&place=uk&sort=newest&from-date=1987-02-01&to-date=1987-03-31&page-size=3"
     first = page(client, f"/?{params}")
     [next_page] = links(first, 'rel="next"')
     assert query(next_page) == parse_qs(params) | {"page": ["2"]}
@@ -207,7 +211,7 @@ def test_pagination_keeps_every_filter(client: FlaskClient) -> None:
     hits = [api(client, f"/api/search?{params}&page={number}")["hits"] for number in (1, 2)]
     assert {h["id"] for h in hits[0]}.isdisjoint(h["id"] for h in hits[1])
     for hit in hits[0] + hits[1]:
-        assert hit["source"] == "Reuters" and {"usa", "uk"} & set(hit["tags"])
+        assert hit["source"] == "Reuters" and {"place:usa", "place:uk"} & set(hit["tags"])
         assert "1987-02-01" <= hit["date"][:10] <= "1987-03-31"
 
 
@@ -271,25 +275,25 @@ def test_export_neutralises_cells_a_spreadsheet_would_run(tmp_path: Path) -> Non
 
 
 def test_long_facets_show_all_and_find_a_value_without_javascript(client: FlaskClient) -> None:
-    tags = [v["value"] for v in api(client, "/api/search")["facets"]["tags"]]
+    tags = [v["value"] for v in api(client, "/api/search")["facets"]["topics"]]
     assert len(tags) > 20
     first = page(client, "/")
-    assert len(links(facet_section(first, "tags"), 'data-facet="tag"')) == 20
-    [show_all] = links(facet_section(first, "tags"), "")[-1:]
-    assert f"Show all {len(tags)}" in first and query(show_all) == {"facet": ["tags"]}
+    assert len(links(facet_section(first, "topics"), 'data-facet="topic"')) == 20
+    [show_all] = links(facet_section(first, "topics"), "")[-1:]
+    assert f"Show all {len(tags)}" in first and query(show_all) == {"facet": ["topics"]}
     everything = page(client, show_all)
-    assert [html.unescape(v) for v in re.findall(r'<span class="value">([^<]*)</span>', facet_section(everything, "tags"))] == tags
+    assert [html.unescape(v) for v in re.findall(r'<span class="value">([^<]*)</span>', facet_section(everything, "topics"))] == [TOPIC.label_of(t) for t in tags]
     assert "Show fewer" in everything and "autofocus" not in everything  # the page stays at the facet
-    form = facet_section(everything, "tags").split('<form class="facet-filter"', 1)[1].split("</form>", 1)[0]
-    assert 'name="facet" value="tags"' in form and 'name="facet-q"' in form
-    found = page(client, "/?facet=tags&facet-q=PALM")
-    values = re.findall(r'<span class="value">([^<]*)</span>', facet_section(found, "tags"))
-    assert values == [t for t in tags if "palm" in t.lower()] and values
-    [palm] = [href for href in links(facet_section(found, "tags"), 'data-facet="tag"') if query(href)["tag"] == [values[0]]]
-    assert query(palm) == {"facet": ["tags"], "facet-q": ["PALM"], "tag": [values[0]]}  # the facet stays open and found
+    form = facet_section(everything, "topics").split('<form class="facet-filter"', 1)[1].split("</form>", 1)[0]
+    assert 'name="facet" value="topics"' in form and 'name="facet-q"' in form
+    found = page(client, "/?facet=topics&facet-q=PALM")
+    values = re.findall(r'<span class="value">([^<]*)</span>', facet_section(found, "topics"))
+    assert values == [TOPIC.label_of(t) for t in tags if "palm" in f"{t} {TOPIC.label_of(t)}".lower()] and values
+    [palm] = [href for href in links(facet_section(found, "topics"), 'data-facet="topic"') if TOPIC.label_of(query(href)["topic"][0]) == values[0]]
+    assert query(palm) == {"facet": ["topics"], "facet-q": ["PALM"], "topic": [query(palm)["topic"][0]]}  # the facet stays open and found
     filtered = page(client, palm)
     assert "facet" not in query(first_headline_link(filtered))
-    assert "None contains “zzz”" in page(client, "/?facet=tags&facet-q=zzz")
+    assert "None contains “zzz”" in page(client, "/?facet=topics&facet-q=zzz")
 
 
 def facet_section(text: str, name: str) -> str:
@@ -359,8 +363,8 @@ def test_article_highlight_finds_word_forms_and_prefixes(client: FlaskClient) ->
 
 def test_article_api_json_shape(client: FlaskClient) -> None:
     data = api(client, "/api/article/reuters-821")
-    assert set(data) == {"id", "title", "display_title", "body", "path", "date", "source", "author", "section", "tags", "url", "related"}
-    assert (data["title"], data["date"], data["tags"]) == ("U.S. SIGNS TAX TREATY WITH VIRGIN ISLANDS", "1987-03-02T17:27:14", ["usa", "us-virgin-islands", "guam"])
+    assert set(data) == {"id", "title", "display_title", "body", "path", "date", "source", "author", "section", "tags", "language", "url", "related"}
+    assert (data["title"], data["date"], data["tags"]) == ("U.S. SIGNS TAX TREATY WITH VIRGIN ISLANDS", "1987-03-02T17:27:14", ["place:usa", "place:us-virgin-islands", "place:guam"])
     assert data["related"] and set(data["related"][0]) >= {"id", "title", "date", "source", "snippet"}
 
 
@@ -370,7 +374,7 @@ def test_search_api_json_shape(client: FlaskClient) -> None:
     assert (data["query"], data["page"], data["page_size"], len(data["hits"])) == ("START treaty", 1, 5, 5)
     assert set(data["hits"][0]) == {"id", "title", "display_title", "date", "source", "tags", "url", "path", "score", "snippet", "similar"}
     assert data["hits"][0]["id"] == SEED_ID
-    assert set(data["facets"]) == {"source", "year", "month", "tags"}
+    assert set(data["facets"]) == {facet.name for facet in SCHEMA.facets}
     assert set(data["facets"]["source"][0]) == {"value", "count"}
     assert [bar["period"] for bar in data["timeline"]] == ["1987-02", "1987-03"]
 
@@ -782,9 +786,9 @@ def test_reuters_timeline_shows_1987_months_and_facets_filter(reuters_index: Sea
     text = page(client, "/?q=cocoa")
     bars = links(text[text.index('<svg class="timeline-chart"') : text.index("</svg>")])
     assert [query(href)["month"][0] for href in bars] == [bar["period"] for bar in data["timeline"] if bar["count"]]
-    [(value, href, count)] = [link for link in facet_links(text, "tag") if link[0] == "cocoa"]
+    [(value, href, count)] = [link for link in facet_links(text, "topic") if link[0] == "Cocoa"]
     filtered = api(client, "/api" + href.replace("/?", "/search?") + "&page-size=100")
-    assert filtered["total"] == count and all("cocoa" in hit["tags"] for hit in filtered["hits"])
+    assert filtered["total"] == count and all("topic:cocoa" in hit["tags"] for hit in filtered["hits"])
     march = api(client, "/api/search?q=cocoa&month=1987-03&page-size=100")
     assert march["total"] == dict((b["period"], b["count"]) for b in data["timeline"])["1987-03"]
     assert all(hit["date"].startswith("1987-03") for hit in march["hits"])

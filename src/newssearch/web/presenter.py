@@ -162,7 +162,7 @@ def facet_groups(result: SearchResult, links: SearchLinks) -> list[FacetGroup]:
             continue
         chosen = {_folded(facet, value): value for value in links.values(facet.param)}
         if [facet.name] == expanded:
-            listed = [v for v in values if within.lower() in v.value.lower()]
+            listed = [v for v in values if within.lower() in f"{v.value} {facet.label_of(v.value)}".lower()]  # its code or its label
             links_ = [_facet_link(v, facet, chosen, links) for v in listed]
             groups.append(FacetGroup(facet.name, facet.label, facet.param, links_, expanded=True, within=within))
         else:
