@@ -76,9 +76,10 @@ def _command_output(*command: str) -> str:
 
 def machine(measured: str) -> dict[str, Any]:
     """What the figures depend on: cores, memory, versions, the code measured, how busy the machine was."""
-    import newssearch
     from perf.corpus import REUTERS
     from perf.measure import load_average
+
+    import newssearch
 
     return {
         "date": datetime.now().isoformat(timespec="seconds"),

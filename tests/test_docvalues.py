@@ -34,7 +34,9 @@ def test_values_follow_each_reindex_including_deletions(tmp_path: Path) -> None:
     archive.mkdir()
 
     def write(name: str, *sources: str) -> None:
-        records = [{"id": f"{name}-{n}", "title": "Cocoa harvest", "body": f"Cocoa harvest news number {n}.", "source": s} for n, s in enumerate(sources)]
+        records = [
+            {"id": f"{name}-{n}", "title": "Cocoa harvest", "body": f"Cocoa harvest news number {n}.", "source": s} for n, s in enumerate(sources)
+        ]
         (archive / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
 
     write("a", "Wire", "Wire")

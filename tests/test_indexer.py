@@ -37,7 +37,8 @@ def test_all_reuters_articles_are_indexed(reuters_index: SearchIndex) -> None:
     first = get_article(reuters_index, "reuters-1")
     assert (first.title, first.date) == ("BAHIA COCOA REVIEW", datetime(1987, 2, 26, 15, 1, 1))
     last = get_article(reuters_index, "reuters-21578")
-    assert (last.title, last.date, last.tags) == ("AMERICAN EXCHANGE INTRODUCES INSTITUTIONAL INDEX", datetime(1987, 10, 19, 13, 30, 41), ("place:usa",))
+    expected = ("AMERICAN EXCHANGE INTRODUCES INSTITUTIONAL INDEX", datetime(1987, 10, 19, 13, 30, 41), ("place:usa",))
+    assert (last.title, last.date, last.tags) == expected
     odd_byte = get_article(reuters_index, "reuters-17980")  # holds reut2-017's one non-UTF-8 byte
     assert (odd_byte.title, odd_byte.date) == ("LAWSON SAYS LOUVRE CURRENCY ACCORD SATISFACTORY", datetime(1987, 6, 2, 9, 14, 36))
 
@@ -161,7 +162,7 @@ def test_furniture_repeated_across_pages_is_left_out(tmp_path: Path) -> None:
     archive.mkdir()
     teaser_names = ["tech/001", "tech/002"]
     teasers = [bbc_article(name) for name in teaser_names]
-    for name, (headline, paragraphs) in zip(teaser_names, teasers):  # the teased articles themselves
+    for name, (headline, paragraphs) in zip(teaser_names, teasers, strict=True):  # the teased articles themselves
         (archive / f"{name.replace('/', '-')}.txt").write_text(site_page(headline, paragraphs, []), encoding="utf-8")
     for n in range(1, 9):
         headline, paragraphs = bbc_article(f"politics/{n:03d}")

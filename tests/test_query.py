@@ -9,9 +9,9 @@ from helpers import write_export
 from whoosh import query as q
 
 from newssearch import SearchIndex, SearchRequest, reindex, search
-from newssearch.errors import QueryError
 from newssearch.engine.whoosh.query import ALL_WORDS_BOOST, ALL_WORDS_MAX, SENTENCE_WORDS, Parsed, QueryBuilder
 from newssearch.engine.whoosh.schema import build_schema
+from newssearch.errors import QueryError
 
 
 @pytest.fixture(scope="module")

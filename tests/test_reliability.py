@@ -215,7 +215,7 @@ def reads_during_reindex(sample_index: SearchIndex, tmp_path_factory: pytest.Tem
         committed = readers.now()
         assert incremental.returncode == 0 and "1 added, 0 updated, 15 removed" in incremental.stdout, incremental.stdout
         for channel in ("search()", "http"):  # answers from after the commit: same process, same server, no restart
-            wait_until(lambda: readers.count(channel, NEW_WORD, after=committed) >= 2, 60, f"{channel} answers after the commit")
+            wait_until(lambda: readers.count(channel, NEW_WORD, after=committed) >= 2, 60, f"{channel} answers after the commit")  # noqa: B023 (called in this iteration)
     return ReadsDuringReindex(readers.answers, incremental_started, committed, totals_before, fresh_totals(index_dir))
 
 
@@ -321,7 +321,7 @@ def test_two_reindexes_at_once_one_writes_and_the_other_says_so(sample_copy: tup
     processes = [start_reindex(archive, index_dir, "--full") for _ in range(2)]
     outputs = [process.communicate(timeout=SUBPROCESS_TIMEOUT) for process in processes]
     (winner_code, (winner_out, _)), (loser_code, (loser_out, loser_err)) = sorted(
-        zip([process.returncode for process in processes], outputs)
+        zip([process.returncode for process in processes], outputs, strict=True)
     )
     assert (winner_code, loser_code) == (0, 1), outputs
     assert winner_out.startswith("Full reindex: read 3 of 3 files")
@@ -411,7 +411,7 @@ def write_bad_archive(archive: Path) -> set[str]:
     (archive / "utf16.txt").write_bytes("UTF-16 headline\n\nSome body text.\n".encode("utf-16"))
     (archive / "cp1252.txt").write_bytes("Café prices rise\n\nThe café owners’ union met.\n".encode("cp1252"))
     (archive / "mixed-encoding.txt").write_bytes(
-        "Mixed encodings story\n\nThe café in Zürich opened.\n".encode("utf-8") + "A naïve résumé was sent.\n".encode("latin-1")
+        "Mixed encodings story\n\nThe café in Zürich opened.\n".encode() + "A naïve résumé was sent.\n".encode("latin-1")
     )
     (archive / "bad-byte.jsonl").write_bytes(
         b'{"id": "u1", "title": "Good UTF-8 caf\xc3\xa9", "body": "ok"}\n{"id": "u2", "title": "bad \xff byte", "body": "text"}\n'
@@ -822,7 +822,7 @@ def test_web_and_api_answer_or_give_a_400(sample_index: SearchIndex, q: str, num
     params = {"q": q, "page": number, "from-date": since, "to-date": until}
     query_string = urlencode({name: str(value) for name, value in params.items() if value is not None})
     for path in ("/api/search", "/", "/search.atom"):
-        response, seconds = timed(lambda: client.get(f"{path}?{query_string}"))
+        response, seconds = timed(lambda: client.get(f"{path}?{query_string}"))  # noqa: B023 (called in this iteration)
         assert response.status_code in (200, 400) and seconds < QUERY_BOUND, (path, response.status_code, seconds)
         if path == "/api/search" and response.status_code == 400:
             assert "\n" not in response.get_json()["error"]

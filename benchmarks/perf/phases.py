@@ -151,7 +151,7 @@ def _searches(index: SearchIndex, index_dir: Path, connection: sqlite3.Connectio
         {"kind": q.kind, "query": q.text, "fts5": q.fts, "source": q.source, "since": q.since, "until": q.until,
          "newssearch_total": search(index, search_request(q)).total, "fts5_total": fts5.search(connection, q)["total"],
          "newssearch_warm_ms": w1 * 1000, "fts5_warm_ms": w2 * 1000, "newssearch_cold_ms": c1 * 1000, "fts5_cold_ms": c2 * 1000}
-        for q, w1, w2, c1, c2 in zip(QUERIES, warm_ours, warm_fts, cold_ours_s, cold_fts_s)
+        for q, w1, w2, c1, c2 in zip(QUERIES, warm_ours, warm_fts, cold_ours_s, cold_fts_s, strict=True)
     ]  # fmt: skip
     return {
         "newssearch": _prefixed("warm", latency_summary(warm_ours)) | _prefixed("cold", latency_summary(cold_ours_s)),
@@ -200,7 +200,7 @@ def incremental(archive: Archive, index_dir: Path, db: Path, settings: Settings)
         added_ours.append(time.perf_counter() - started)
         if report.added != 100:
             log(f"warning: {report.added} articles added, expected 100")
-        added_fts.append(_timed(lambda: fts5.insert(connection, read_articles([path], archive.root))))
+        added_fts.append(_timed(lambda: fts5.insert(connection, read_articles([path], archive.root))))  # noqa: B023 (called in this iteration)
     connection.close()
     return {
         "newssearch": {"unchanged_reindex_s": median(unchanged), "unchanged_reindex_cli_s": cli, "add100_reindex_s": median(added_ours)},

@@ -115,7 +115,7 @@ def load(index_dir: Path, queries: Sequence[BenchQuery], clients: int, seconds: 
         starts = [n * len(paths) // clients for n in range(clients)]  # each client begins at another query
         with TreeMemorySampler(process.pid) as memory:
             started, deadline = time.perf_counter(), time.monotonic() + seconds
-            workers = [threading.Thread(target=_client, args=(port, paths, s, deadline, log)) for s, log in zip(starts, logs)]
+            workers = [threading.Thread(target=_client, args=(port, paths, s, deadline, log)) for s, log in zip(starts, logs, strict=True)]
             for worker in workers:
                 worker.start()
             for worker in workers:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from stat import S_ISREG
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from stat import S_ISREG
 from typing import TYPE_CHECKING
 
 from . import defaults as folder_defaults

@@ -102,7 +102,8 @@ def _print_report(report: ReindexReport) -> None:
         f"{report.articles:,} article{'' if report.articles == 1 else 's'} in the index."
     )
     if report.files_ignored:
-        click.echo(f"Ignored: {report.files_ignored:,} file{'' if report.files_ignored == 1 else 's'} (README files and the patterns of {IGNORE_FILE}).")
+        plural = "" if report.files_ignored == 1 else "s"
+        click.echo(f"Ignored: {report.files_ignored:,} file{plural} (README files and the patterns of {IGNORE_FILE}).")
     if report.furniture_lines:
         click.echo(
             f"Site furniture: {report.furniture_blocks:,} different lines left out of saved pages "

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from .article import Article
@@ -211,7 +211,10 @@ SCHEMA = Schema(
     facets=(
         Facet("source", "Source", "source", _source, shown=12, fold_case=True, help="Only articles from this source."),
         Facet("year", "Year", "year", _year, order="value", pattern=r"\d{4}", form="YYYY", help="Only articles of this year (YYYY)."),
-        Facet("month", "Month", "month", _month, order="value", pattern=r"\d{4}-(0[1-9]|1[0-2])", form="YYYY-MM", help="Only articles of this month (YYYY-MM)."),
+        Facet(
+            "month", "Month", "month", _month, order="value", pattern=r"\d{4}-(0[1-9]|1[0-2])", form="YYYY-MM",
+            help="Only articles of this month (YYYY-MM).",
+        ),
         Facet("tags", "Tag", "tag", functools.partial(_tags_of_kind, ""), shown=20, fold_case=True,
               help="Only articles with this tag (tags without a kind)."),
         Facet("topics", "Topic", "topic", functools.partial(_tags_of_kind, "topic"), shown=20, fold_case=True,

@@ -91,7 +91,8 @@ def read_file(abspath: str, relpath: str) -> FileResult:
             problems.add(warning)
         for output in reader(content, relpath):
             if isinstance(output, Article) and len(output.body) > MAX_BODY_CHARS:
-                output = Problem(relpath, f"article {output.id!r} is {len(output.body):,} characters, over the {MAX_BODY_CHARS:,} limit: is it one article?")
+                too_long = f"article {output.id!r} is {len(output.body):,} characters, over the {MAX_BODY_CHARS:,} limit: is it one article?"
+                output = Problem(relpath, too_long)
             if isinstance(output, Article):
                 result.articles.append(_with_site(folder_defaults.apply(output, defaults)))
             else:

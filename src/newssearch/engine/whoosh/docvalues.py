@@ -210,7 +210,7 @@ def postings(reader: IndexReader, field: str, text: str | bytes) -> tuple[np.nda
             continue
         deleted = leaf.is_deleted if leaf.has_deletions() else None
         for ids, block_weights in private.blocks(leaf.postings(field, text)):
-            for docnum, weight in zip(ids, block_weights):
+            for docnum, weight in zip(ids, block_weights, strict=True):
                 if not (deleted and deleted(docnum)):
                     docnums.append(docnum + offset)
                     weights.append(weight)

@@ -16,7 +16,6 @@ from __future__ import annotations
 from math import log
 
 import numpy as np
-
 from whoosh import scoring
 from whoosh.searching import Searcher
 

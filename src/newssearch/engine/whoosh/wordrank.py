@@ -49,7 +49,7 @@ def rank_words(
     scores, plain = np.zeros(size), np.zeros(size)  # plain: without the times each word was typed
     in_field = {field: np.zeros(size) for field in SEARCH_FIELDS}  # the words' score in each field
     found = np.zeros(size, dtype=np.int32)  # how many of the words each article has
-    for word, weight, acronym in zip(words.words, words.weights, words.acronyms or ("",) * len(words.words)):
+    for word, weight, acronym in zip(words.words, words.weights, words.acronyms or ("",) * len(words.words), strict=True):
         word_score = np.zeros(size)
         factor = _acronym_factor(searcher, acronym, values) if acronym else None
         for field in SEARCH_FIELDS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import nh3
@@ -40,7 +40,7 @@ def atom_feed() -> Response:
 
 
 def _atom(result: SearchResult, links: SearchLinks) -> ET.Element:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     feed = ET.Element(f"{{{ATOM}}}feed")
     _add(feed, "title", f"newssearch: {result.query}" if result.query.strip() else "newssearch: newest articles")
     _add(feed, "id", public_url(links.feed()))
@@ -62,8 +62,8 @@ def _atom(result: SearchResult, links: SearchLinks) -> ET.Element:
 
 
 def _atom_time(value: datetime) -> str:
-    aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)  # the archive's times carry no zone
-    return aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)  # the archive's times carry no zone
+    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @web.get("/opensearch.xml")
@@ -97,7 +97,8 @@ def checked_base_url(url: str) -> str:
     """A public base URL as configured, without a trailing slash, or a NewssearchError saying what is wrong."""
     try:
         parts = urlsplit(url.strip())
-        valid = parts.scheme in ("http", "https") and _HOST.fullmatch(parts.netloc) and _PATH.fullmatch(parts.path) and not (parts.query or parts.fragment)
+        plain = not (parts.query or parts.fragment)
+        valid = parts.scheme in ("http", "https") and _HOST.fullmatch(parts.netloc) and _PATH.fullmatch(parts.path) and plain
     except ValueError:
         valid = False
     if not valid:
