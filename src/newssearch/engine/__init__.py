@@ -31,7 +31,8 @@ def open_engine(index_dir: str | Path, schema: Schema = SCHEMA, kind: str | None
     if kind == "opensearch":
         from .opensearch import OpenSearchEngine
 
-        return OpenSearchEngine.from_environment(Path(index_dir), schema)
+        engine: Engine = OpenSearchEngine.from_environment(Path(index_dir), schema)
+        return engine
     raise NewssearchError(f"unknown engine {kind!r} (NEWSSEARCH_ENGINE or --engine); use one of: {', '.join(ENGINES)}")
 
 

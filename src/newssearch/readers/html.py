@@ -24,16 +24,18 @@ _HTML_LANG = re.compile(r"""<html\b[^>]*?\blang\s*=\s*["']?([^"'\s>]+)""", re.IG
 
 def read(text: str, path: str) -> Iterator[Output]:
     import trafilatura  # here, not at the top: it takes 0.1 s to import, which every `newssearch query` paid
+    from trafilatura.settings import Document
 
     with warnings.catch_warnings():  # trafilatura's internal lxml FutureWarnings are not ours
         warnings.simplefilter("ignore")
         document = trafilatura.bare_extraction(
             text, with_metadata=True, include_comments=False, include_tables=True, date_extraction_params=_DATE_PARAMS
         )
-    if document is None or len((document.text or "").split()) < MIN_WORDS:
+    # None when nothing was extracted; a dict only if asked for with as_dict
+    if not isinstance(document, Document) or len((document.text or "").split()) < MIN_WORDS:
         raise ReadError("HTML page with no article text found (an index page or an empty template?)")
     title = (document.title or "").strip()
-    paragraphs = [line for line in document.text.splitlines() if line.strip()]
+    paragraphs = [line for line in (document.text or "").splitlines() if line.strip()]
     if paragraphs and title and paragraphs[0].strip() == title:
         paragraphs = paragraphs[1:]
     url = document.url or ""

@@ -35,7 +35,7 @@ def serve(
     _Gunicorn(app, bind=address, workers=workers, threads=threads, worker_class="gthread", loglevel="warning").run()
 
 
-class _Gunicorn(BaseApplication):
+class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn has no type information
     """Gunicorn started from Python with this app and these settings, not from its command line.
 
     Each worker process opens the index on its first search and closes it when it exits

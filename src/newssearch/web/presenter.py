@@ -15,7 +15,7 @@ import calendar
 import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode, urlsplit
 
 import nh3
@@ -289,7 +289,7 @@ def tag_links(tags: tuple[str, ...], schema: Schema) -> list[tuple[str, str]]:
             shown.append((tag, ""))
         else:
             facet, value = found
-            shown.append((facet.label_of(value), url_for("web.search_page", **{facet.param: value})))
+            shown.append((facet.label_of(value), url_for("web.search_page", **cast("dict[str, Any]", {facet.param: value}))))
     return shown
 
 

@@ -31,7 +31,7 @@ TOKEN_PATTERN = re.compile(r"\w+(?:[-.]\w+)*")
 """A word: letters and digits, hyphenated or dotted parts kept together (co-operation, U.S., 3.5)."""
 
 
-class HyphenFilter(Filter):  # type: ignore[misc]  # Whoosh has no types
+class HyphenFilter(Filter):
     """Make ``co-operation`` and ``cooperation`` find each other.
 
     At index time a hyphenated word yields its parts and the joined word; at query
@@ -61,7 +61,7 @@ class HyphenFilter(Filter):  # type: ignore[misc]  # Whoosh has no types
             yield token
 
 
-class SnowballFilter(Filter):  # type: ignore[misc]
+class SnowballFilter(Filter):
     """Snowball's English stemmer (the "Porter2" revision) through PyStemmer, a C extension.
 
     It stems better than Whoosh's Porter (``generously``/``generous``, ``news`` stays

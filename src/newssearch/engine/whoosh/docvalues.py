@@ -31,6 +31,7 @@ VERSIONS_KEPT = 2
 """A server thread may still read the previous version for a moment after a reindex."""
 
 T = TypeVar("T")
+V = TypeVar("V")
 
 
 class LRU(Generic[T]):
@@ -56,6 +57,14 @@ class LRU(Generic[T]):
         return value
 
 
+class _Columns(LRU[Any]):
+    """Columns of different types under one budget: each read says, through its ``compute``, what it gets back."""
+
+    def get(self, key: Hashable, compute: Callable[[], V]) -> V:
+        value: V = super().get(key, compute)
+        return value
+
+
 class Allowed:
     """The documents a filter lets through, as a set (for Whoosh's collectors) and a mask."""
 
@@ -69,7 +78,7 @@ class _Version:
     """What is kept of one index version, shared by every thread that reads it."""
 
     def __init__(self) -> None:
-        self.columns: LRU[Any] = LRU(budget=1 << 30)  # a handful of columns: never evicted
+        self.columns = _Columns(budget=1 << 30)  # a handful of columns: never evicted
         self.filters: LRU[Allowed] = LRU(FILTERS_KEPT)
         self.postings: LRU[tuple[np.ndarray, np.ndarray]] = LRU(POSTINGS_KEPT, size=lambda docs_weights: len(docs_weights[0]))
 
@@ -89,7 +98,7 @@ class DocValues:
     @property
     def size(self) -> int:
         """Document numbers run from 0 to size - 1 (deleted documents included)."""
-        return self._reader.doc_count_all()
+        return int(self._reader.doc_count_all())
 
     @property
     def facets(self) -> dict[str, list[tuple[str, np.ndarray]]]:

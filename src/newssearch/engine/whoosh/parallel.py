@@ -36,7 +36,7 @@ _FAILED = 255
 _PR_SET_PDEATHSIG = 1
 
 
-class _Worker(SubWriterTask):  # type: ignore[misc]  # Whoosh has no types
+class _Worker(SubWriterTask):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self._parent = os.getpid()
@@ -85,7 +85,7 @@ class _JobQueue:
                 continue
 
 
-class ParallelWriter(MpWriter):  # type: ignore[misc]
+class ParallelWriter(MpWriter):
     """An ``MpWriter`` whose workers die with it and whose failures surface in the parent."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

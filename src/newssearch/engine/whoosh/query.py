@@ -129,8 +129,8 @@ class QueryBuilder:
         except Exception as error:  # Whoosh raises bare Exception for some bad dates
             raise _error(text, error) from None
         for node in _walk(parsed):
-            if error := getattr(node, "error", None):
-                raise _error(text, error)
+            if node_error := getattr(node, "error", None):
+                raise _error(text, node_error)
         repeats = Counter(_single_word(clause) for clause in _split_and(parsed)[0])
         parsed = parsed.normalize().accept(_every_field)
         if (phrase := _phrase(parsed)) is not None:

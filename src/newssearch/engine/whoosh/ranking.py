@@ -51,4 +51,5 @@ class RecencyWeighting(NewsWeighting):
         """From 1 for the newest article down to FLOOR; undated articles (timestamp 0) get FLOOR.
         For one document number or an array of them."""
         age_days = np.maximum(0.0, (self._newest - self._timestamps[docnums]) / _DAY)
-        return FLOOR + (1 - FLOOR) * 0.5 ** (age_days / HALF_LIFE_DAYS)
+        freshness: float | np.ndarray = FLOOR + (1 - FLOOR) * 0.5 ** (age_days / HALF_LIFE_DAYS)
+        return freshness

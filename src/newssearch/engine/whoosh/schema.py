@@ -40,7 +40,7 @@ display), seconds since 1970 (a column, for date sorts and recency) and whether 
 none (a column: undated articles sort last either way). One ``datetime`` field per schema."""
 
 
-class DayField(ID):  # type: ignore[misc]  # Whoosh has no types
+class DayField(ID):
     """Publication day as a ``YYYY-MM-DD`` term, queried as ``date:2023``, ``date:2023-03``,
     ``date:2023-03-03`` or ``date:[2023-01-01 TO 2023-03-31]``.
 

@@ -173,7 +173,7 @@ def _together(reader: IndexReader, others: list[str]) -> Together | None:
     if not sets:
         return None
     context = set.intersection(*sets)
-    base = len(context) / max(reader.doc_count_all(), 1)  # the share of all articles, the prior
+    base = len(context) / max(int(reader.doc_count_all()), 1)  # the share of all articles, the prior
 
     def share(word: str) -> float:
         articles = set().union(*(_articles(reader, term) for term in _terms(word)))

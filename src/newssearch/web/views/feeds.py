@@ -87,7 +87,7 @@ def public_url(path: str) -> str:
     configured base URL; without one, from the Host header only if it is a valid
     host[:port]; otherwise from DEFAULT_PUBLIC_URL.
     """
-    base = current_app.config["NEWSSEARCH_BASE_URL"]
+    base: str | None = current_app.config["NEWSSEARCH_BASE_URL"]
     if base is None:
         base = f"{request.scheme}://{request.host}" if _HOST.fullmatch(request.host) else DEFAULT_PUBLIC_URL
     return base + path.removeprefix(request.script_root)
