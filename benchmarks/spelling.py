@@ -55,10 +55,7 @@ PHONETIC = [
 def _neighbours() -> dict[str, str]:
     """The keys next to each key of a QWERTY keyboard, whose rows are staggered by half a key."""
     place = {key: (c + 0.5 * r, r) for r, row in enumerate(KEYBOARD) for c, key in enumerate(row)}
-    return {
-        key: "".join(o for o, (ox, oy) in place.items() if o != key and abs(ox - x) <= 1 and abs(oy - y) <= 1)
-        for key, (x, y) in place.items()
-    }
+    return {key: "".join(o for o, (ox, oy) in place.items() if o != key and abs(ox - x) <= 1 and abs(oy - y) <= 1) for key, (x, y) in place.items()}
 
 
 NEAR = _neighbours()

@@ -159,7 +159,7 @@ def test_exports_keep_their_own_ids(tmp_path: Path) -> None:
     ]
     (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
     (tmp_path / "a.json").write_text(json.dumps(records), encoding="utf-8")
-    (tmp_path / "a.csv").write_text("id,title,body,date,source\ncms-1,One,\"First, body\",2023-03-01,Wire\n,Three,Body,,\n", encoding="utf-8")
+    (tmp_path / "a.csv").write_text('id,title,body,date,source\ncms-1,One,"First, body",2023-03-01,Wire\n,Three,Body,,\n', encoding="utf-8")
     jsonl = read(tmp_path / "a.jsonl").articles
     assert [a.id for a in jsonl] == ["cms-1", "https://x.example/2"]
     assert jsonl[0].date == datetime(2023, 3, 1, 9, 0)  # normalised to UTC

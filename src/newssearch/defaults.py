@@ -58,14 +58,14 @@ def _parse(path: str, folder: PurePosixPath, mtime_ns: int, size: int, inode: in
     except OSError as error:
         return {}, [_problem(folder, f"cannot read it ({error.strerror}); its defaults were not applied")]
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        return {}, [_problem(folder, f"not valid TOML ({error}); its defaults were not applied: fix it (source = \"BBC News\")")]
+        return {}, [_problem(folder, f'not valid TOML ({error}); its defaults were not applied: fix it (source = "BBC News")')]
     defaults: Defaults = {}
     problems = []
     for key, value in data.items():
         if key not in KEYS:
             problems.append(_problem(folder, f"unknown key {key!r}, left out; the keys are {', '.join(KEYS)}"))
         elif not isinstance(value, str):
-            problems.append(_problem(folder, f"{key} must be a quoted string ({key} = \"...\"), not {value!r:.40}; left out"))
+            problems.append(_problem(folder, f'{key} must be a quoted string ({key} = "..."), not {value!r:.40}; left out'))
         elif key == "language" and value and not LANGUAGE_TAG.fullmatch(value):
             problems.append(_problem(folder, f"language {value[:40]!r} is not a language tag (en, pt-BR); left out"))
         else:

@@ -11,33 +11,22 @@ class NewssearchError(Exception):
 
 class IndexNotFound(NewssearchError):
     def __init__(self, index_dir: str) -> None:
-        super().__init__(
-            f"no index in {index_dir}: run `newssearch reindex` first "
-            "(or point --index / NEWSSEARCH_INDEX at an existing index)"
-        )
+        super().__init__(f"no index in {index_dir}: run `newssearch reindex` first (or point --index / NEWSSEARCH_INDEX at an existing index)")
 
 
 class IndexLocked(NewssearchError):
     def __init__(self, index_dir: str) -> None:
-        super().__init__(
-            f"another reindex is writing {index_dir}: wait for it to finish, then run reindex again"
-        )
+        super().__init__(f"another reindex is writing {index_dir}: wait for it to finish, then run reindex again")
 
 
 class IndexOutdated(NewssearchError):
     def __init__(self, index_dir: str) -> None:
-        super().__init__(
-            f"the index in {index_dir} was built by another version of newssearch: "
-            "run `newssearch reindex --full`"
-        )
+        super().__init__(f"the index in {index_dir} was built by another version of newssearch: run `newssearch reindex --full`")
 
 
 class ArchiveNotFound(NewssearchError):
     def __init__(self, archive_dir: str) -> None:
-        super().__init__(
-            f"archive folder {archive_dir} does not exist: "
-            "pass --archive or set NEWSSEARCH_ARCHIVE to the folder holding your articles"
-        )
+        super().__init__(f"archive folder {archive_dir} does not exist: pass --archive or set NEWSSEARCH_ARCHIVE to the folder holding your articles")
 
 
 class QueryError(NewssearchError):
@@ -95,7 +84,5 @@ class ProblemCap:
 
     def close(self) -> None:
         for path, (count, skipped) in self._unlisted.items():
-            self.problems.append(
-                Problem(path, f"{count:,} more problems not listed ({skipped:,} of them skipped)", skipped=skipped > 0)
-            )
+            self.problems.append(Problem(path, f"{count:,} more problems not listed ({skipped:,} of them skipped)", skipped=skipped > 0))
         self._unlisted.clear()

@@ -31,9 +31,7 @@ def split_tags(value: Any) -> tuple[str, ...]:
 
 
 def unrecognised_date(path: str, value: str, location: str = "") -> Problem:
-    return Problem(
-        path, f"unrecognised date {value[:40]!r}, left unknown; write it as YYYY-MM-DD", location, skipped=False
-    )
+    return Problem(path, f"unrecognised date {value[:40]!r}, left unknown; write it as YYYY-MM-DD", location, skipped=False)
 
 
 def _first(record: Mapping[str, Any], *names: str) -> str:

@@ -75,9 +75,7 @@ def read(text: str, path: str) -> Iterator[Output]:
             source="Reuters",
             location=location,
             tags=tuple(
-                dict.fromkeys(
-                    f"{kind}:{_text(d)}" for element, kind in _TAG_KINDS for d in re.findall(r"<D>(.*?)</D>", _element(record, element))
-                )
+                dict.fromkeys(f"{kind}:{_text(d)}" for element, kind in _TAG_KINDS for d in re.findall(r"<D>(.*?)</D>", _element(record, element)))
             ),
         )
     if not found:
