@@ -1,12 +1,13 @@
 # Two entry points: `make demo` runs the product on the bundled sample, `make test` runs the tests
-# (`make test-fast`: only those that need no corpus and take seconds, for the edit-test loop).
+# (`make test-fast`: only those that need no corpus and take seconds, for the edit-test loop;
+# `make lint`: ruff and mypy, run by CI before the tests).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: demo test test-fast install clean
+.PHONY: demo test test-fast lint install clean
 
 $(BIN)/newssearch: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +29,12 @@ test: install
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not corpus and not slow"
+
+# Settings in pyproject.toml ([tool.ruff], [tool.mypy]: strict on src/).
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy src
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache

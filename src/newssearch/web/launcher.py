@@ -35,7 +35,7 @@ def serve(
     _Gunicorn(app, bind=address, workers=workers, threads=threads, worker_class="gthread", loglevel="warning").run()
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn has no type information
+class _Gunicorn(BaseApplication):
     """Gunicorn started from Python with this app and these settings, not from its command line.
 
     Each worker process opens the index on its first search and closes it when it exits
@@ -54,5 +54,5 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn has no type 
     def _worker_exit(self, server: Any, worker: Any) -> None:
         app_index(self.app).close()
 
-    def load(self) -> Flask:
+    def load(self) -> Flask:  # type: ignore[override]  # a WSGI app: the stubs want a MutableMapping environ, Flask types it a dict
         return self.app
