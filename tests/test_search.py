@@ -229,7 +229,7 @@ def test_json_shape(sample_index: SearchIndex) -> None:
     data = search(sample_index, SearchRequest("START treaty", facets=True)).to_dict()
     assert {"query", "total", "page", "hits", "facets"} <= data.keys()
     hit = data["hits"][0]
-    assert set(hit) == {"id", "title", "display_title", "date", "source", "tags", "url", "path", "score", "snippet", "similar"}
+    assert set(hit) == {"id", "title", "display_title", "date", "added", "source", "tags", "url", "path", "score", "snippet", "similar"}
     assert hit["date"] is None and isinstance(hit["score"], float)
     dated = search(sample_index, SearchRequest("cocoa")).to_dict()["hits"][0]
     assert dated["date"].startswith("1987-")
