@@ -393,7 +393,9 @@ def test_article_api_json_shape(client: FlaskClient) -> None:
 
 def test_search_api_json_shape(client: FlaskClient) -> None:
     data = api(client, "/api/search?q=START+treaty&page-size=5")
-    assert set(data) == {"query", "total", "page", "page_size", "pages", "seconds", "hits", "suggestion", "showing_suggestion", "facets", "timeline", "undated"}
+    assert set(data) == {
+        "query", "total", "page", "page_size", "pages", "seconds", "hits", "suggestion", "showing_suggestion", "facets", "timeline", "undated",
+    }  # fmt: skip
     assert (data["query"], data["page"], data["page_size"], len(data["hits"])) == ("START treaty", 1, 5, 5)
     assert set(data["hits"][0]) == {"id", "title", "display_title", "date", "added", "source", "tags", "url", "path", "score", "snippet", "similar"}
     assert data["hits"][0]["id"] == SEED_ID

@@ -204,7 +204,7 @@ SCHEMA = Schema(
         Field("body", "text", stored=True, searched=True, doc="indexed with the headline before it"),
         Field("date", "datetime", stored=True, doc="absent for an undated article"),
         Field("added", "number", stored=True,
-              doc="when the article entered the index, in seconds since 1970: its archive file's modification time when read (the Atom feed's time of an undated entry)"),
+              doc="when the article entered the index (seconds since 1970): its archive file's modification time when read"),
         Field("source", "name", stored=True),
         Field("author", "name", stored=True),
         Field("section", "name", stored=True),
