@@ -110,7 +110,9 @@ class SearchLinks:
             return self.replacing(bar.unit, bar.period)
         since = max([bar.start.isoformat(), *self.values("from-date")[:1]])  # ISO dates sort as dates
         until = min([bar.end.isoformat(), *self.values("to-date")[:1]])
-        return self._url([*self._without("page", "from-date", "to-date"), ("from-date", since), ("to-date", until)])
+        order = params(self.schema)
+        pairs = [*self._without("page", "from-date", "to-date"), ("from-date", since), ("to-date", until)]
+        return self._url(sorted(pairs, key=lambda pair: order.index(pair[0]) if pair[0] in order else len(order)))  # spelled as the page's links are
 
     def results(self) -> str:
         """The results page this search came from: its query, filters, sort, page and page size."""
