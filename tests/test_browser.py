@@ -82,15 +82,34 @@ def test_facet_timeline_and_pages_filter_and_keep_filters(page: Page, site: str)
     page.locator('.facet a[data-facet="source"]', has_text="Reuters").click()
     expect(page).to_have_url(f"{site}/?q=oil&source=Reuters")
     expect(page.locator(".chip")).to_have_text(re.compile(r"Source: Reuters"))
-    page.locator(".timeline-chart a[data-period='1987-03']").click()
-    expect(page).to_have_url(f"{site}/?q=oil&source=Reuters&month=1987-03")
+    expect(page.locator("#timeline-caption")).to_contain_text("per day")  # the sample's Reuters file spans six days
+    page.locator(".timeline-chart a[data-period='1987-03-02']").click()
+    day = "from-date=1987-03-02&to-date=1987-03-02"
+    expect(page).to_have_url(f"{site}/?q=oil&{day}&source=Reuters")
     for date in page.locator(".hit time").all():
-        assert (date.get_attribute("datetime") or "").startswith("1987-03")
+        assert (date.get_attribute("datetime") or "").startswith("1987-03-02")
     page.get_by_role("link", name="Next →").click()
-    expect(page).to_have_url(f"{site}/?q=oil&source=Reuters&month=1987-03&page=2")
+    expect(page).to_have_url(f"{site}/?q=oil&{day}&source=Reuters&page=2")
     expect(page.locator(".pagination [aria-current='page']")).to_have_text("2")
     page.locator(".chip", has_text="Source: Reuters").click()
-    expect(page).to_have_url(f"{site}/?q=oil&month=1987-03")
+    expect(page).to_have_url(f"{site}/?q=oil&{day}")
+
+
+def test_two_sources_chosen_from_the_page_and_the_undated_year(page: Page, site: str) -> None:
+    """Multi-select: a chosen source leaves the others listed, so a second one is one click;
+    the Year facet's Undated value lists the articles without a date."""
+    page.goto(f"{site}/?q=market")
+    page.locator('.facet a[data-facet="source"]', has_text="Reuters").click()
+    expect(page).to_have_url(f"{site}/?q=market&source=Reuters")
+    page.locator('.facet a[data-facet="source"]', has_text="BBC News").click()
+    expect(page).to_have_url(f"{site}/?q=market&source=Reuters&source=BBC+News")
+    expect(page.locator('.facet a[data-facet="source"].active')).to_have_count(2)
+    expect(page.locator(".timeline-undated")).to_contain_text("undated matches are not on the timeline")
+    page.locator('.facet a[data-facet="year"]', has_text="Undated").click()
+    expect(page).to_have_url(f"{site}/?q=market&source=Reuters&source=BBC+News&year=undated")
+    expect(page.locator(".chip", has_text="Year: Undated")).to_be_visible()
+    expect(page.locator(".hit .hit-meta").first).to_contain_text("Undated")
+    assert page.locator(".hit time").count() == 0
 
 
 def test_article_page_and_a_related_article(page: Page, site: str) -> None:

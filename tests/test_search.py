@@ -177,10 +177,12 @@ def test_filters_hold_for_counts_and_facets_of_every_kind_of_query(reuters_index
     march = search(reuters_index, SearchRequest(text, filters={"month": ("1987-03",)}, facets=True, page_size=50))
     assert 0 < march.total < everything.total
     assert march.total == next(v.count for v in everything.facets["month"] if v.value == "1987-03")
-    assert [(v.value, v.count) for v in march.facets["month"]] == [("1987-03", march.total)]
+    assert march.facets["month"] == everything.facets["month"]  # a chosen facet is counted without its own filter
+    assert [(v.value, v.count) for v in march.facets["year"]] == [("1987", march.total)]  # the others with it
+    assert sum(bar.count for bar in march.timeline) == march.total and {bar.period[:7] for bar in march.timeline} == {"1987-03"}
     assert all(hit.date.strftime("%Y-%m") == "1987-03" for hit in march.hits)
     nowhere = search(reuters_index, SearchRequest(text, filters={"source": ("no such source",)}, facets=True))
-    assert (nowhere.total, nowhere.hits, nowhere.facets["source"]) == (0, [], [])
+    assert (nowhere.total, nowhere.hits, nowhere.facets["source"], nowhere.facets["year"]) == (0, [], everything.facets["source"], [])
 
 
 def test_pages(reuters_index: SearchIndex) -> None:
@@ -229,7 +231,7 @@ def test_json_shape(sample_index: SearchIndex) -> None:
     data = search(sample_index, SearchRequest("START treaty", facets=True)).to_dict()
     assert {"query", "total", "page", "hits", "facets"} <= data.keys()
     hit = data["hits"][0]
-    assert set(hit) == {"id", "title", "display_title", "date", "source", "tags", "url", "path", "score", "snippet", "similar"}
+    assert set(hit) == {"id", "title", "display_title", "date", "added", "source", "tags", "url", "path", "score", "snippet", "similar"}
     assert hit["date"] is None and isinstance(hit["score"], float)
     dated = search(sample_index, SearchRequest("cocoa")).to_dict()["hits"][0]
     assert dated["date"].startswith("1987-")

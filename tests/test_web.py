@@ -42,7 +42,7 @@ from newssearch.web import create_app
 from newssearch.web.app import CSP
 from newssearch.web.index import app_index
 from newssearch.web.launcher import _Gunicorn
-from newssearch.web.presenter import MIN_BAR_HEIGHT, http_url, page_numbers, timeline_chart
+from newssearch.web.presenter import MIN_BAR_HEIGHT, http_url, page_numbers, period, timeline_chart
 from newssearch.web.slots import RETRY_AFTER_SECONDS, SEARCH_SLOTS
 
 TOPIC = SCHEMA.facet("topics")
@@ -176,9 +176,26 @@ def test_clicking_a_facet_value_filters_and_its_chip_removes_it(client: FlaskCli
 
 
 def test_a_filter_typed_in_another_case_is_shown_active(client: FlaskClient) -> None:
-    [(value, href, count)] = [link for link in facet_links(page(client, "/?q=oil&source=reuters"), "source")]
-    assert value == "Reuters" and query(href) == {"q": ["oil"]}
+    text = page(client, "/?q=oil&source=reuters")
+    [(value, href, count)] = [link for link in facet_links(text, "source") if query(link[1]) == {"q": ["oil"]}]  # the one that removes it
+    assert value == "Reuters" and f'data-facet="source" class="active" aria-current="true">\n          <span class="value">Reuters<' in text
     assert count == api(client, "/api/search?q=oil&source=Reuters")["total"]
+
+
+def test_two_sources_are_chosen_from_the_page_the_others_staying_listed_with_their_counts(client: FlaskClient) -> None:
+    """Multi-select (InstantSearch's refinement lists): with one source chosen, the others stay
+    listed with what they would add; choosing a second gives the articles of either."""
+    alone = {value: count for value, _, count in facet_links(page(client, "/?q=market"), "source")}
+    assert {"Reuters", "BBC News"} <= alone.keys()
+    one = page(client, "/?q=market&source=Reuters")
+    listed = {value: (href, count) for value, href, count in facet_links(one, "source")}
+    assert {value: count for value, (_, count) in listed.items()} == alone  # every source, counted without the source filter
+    assert query(listed["BBC News"][0]) == {"q": ["market"], "source": ["Reuters", "BBC News"]}
+    both = page(client, listed["BBC News"][0])
+    assert re.search(rf"{alone['Reuters'] + alone['BBC News']:,} results for", both)
+    removing = {value: query(href) for value, href, _ in facet_links(both, "source")}
+    assert removing["Reuters"] == {"q": ["market"], "source": ["BBC News"]} and removing["BBC News"] == {"q": ["market"], "source": ["Reuters"]}
+    assert both.count('data-facet="source" class="active"') == 2
 
 
 def test_values_of_one_facet_are_ored_and_different_facets_anded(client: FlaskClient) -> None:
@@ -199,13 +216,19 @@ def test_month_facet_is_shown_once_a_year_is_chosen(client: FlaskClient) -> None
     assert all(query(href)["month"] for _, href, _ in months)
 
 
-def test_timeline_bars_link_to_their_months_results(client: FlaskClient) -> None:
-    text = page(client, "/?q=oil")
-    svg = text[text.index('<svg class="timeline-chart"') : text.index("</svg>")]
-    bars = links(svg)
-    assert [query(href)["month"] for href in bars] == [["1987-02"], ["1987-03"]]
+def test_timeline_of_a_few_days_has_a_bar_per_day_linking_to_that_days_results(client: FlaskClient) -> None:
+    """The sample's Reuters file spans 26 February to 3 March 1987: a bar per day, each linking
+    to From/To dates of its day (a month chosen, the same: it drills down past the month)."""
+    for url in ("/?q=oil", "/?q=oil&month=1987-03"):
+        text = page(client, url)
+        assert "Matching articles per day" in text
+        svg = text[text.index('<svg class="timeline-chart"') : text.index("</svg>")]
+        bars = links(svg)
+        days = [(query(href)["from-date"], query(href)["to-date"]) for href in bars]
+        assert all(since == until for since, until in days) and days[-1] == (["1987-03-03"], ["1987-03-03"])
+        assert 'aria-label="3 March 1987: 13 articles"' in svg
     result = api(client, "/api" + bars[0].replace("/?", "/search?"))
-    assert result["total"] and all(hit["date"].startswith("1987-02") for hit in result["hits"])
+    assert result["total"] == 8 and all(hit["date"].startswith("1987-03-01") for hit in result["hits"])
 
 
 def test_pagination_keeps_every_filter(client: FlaskClient) -> None:
@@ -329,8 +352,8 @@ def test_timeline_shows_each_bars_count_and_a_one_article_bar(client: FlaskClien
     assert bars[0].height >= MIN_BAR_HEIGHT and [b.label for b in bars] == ["1", "5.0k"]
     text = page(client, "/?q=oil")
     counts = text.split('<ol class="timeline-counts', 1)[1].split("</ol>", 1)[0]
-    totals = {v["value"]: v["count"] for v in api(client, "/api/search?q=oil")["facets"]["month"]}
-    assert re.findall(r"<li>(\d+)</li>", counts) == [str(totals["1987-02"]), str(totals["1987-03"])]
+    totals = [bar["count"] for bar in api(client, "/api/search?q=oil")["timeline"]]
+    assert re.findall(r"<li>(\d*)</li>", counts) == [str(count) if count else "" for count in totals] and len(totals) > 2
 
 
 # Articles -----------------------------------------------------------------------------------
@@ -381,13 +404,15 @@ def test_article_api_json_shape(client: FlaskClient) -> None:
 
 def test_search_api_json_shape(client: FlaskClient) -> None:
     data = api(client, "/api/search?q=START+treaty&page-size=5")
-    assert set(data) == {"query", "total", "page", "page_size", "pages", "seconds", "hits", "suggestion", "showing_suggestion", "facets", "timeline"}
+    assert set(data) == {
+        "query", "total", "page", "page_size", "pages", "seconds", "hits", "suggestion", "showing_suggestion", "facets", "timeline", "undated",
+    }  # fmt: skip
     assert (data["query"], data["page"], data["page_size"], len(data["hits"])) == ("START treaty", 1, 5, 5)
-    assert set(data["hits"][0]) == {"id", "title", "display_title", "date", "source", "tags", "url", "path", "score", "snippet", "similar"}
+    assert set(data["hits"][0]) == {"id", "title", "display_title", "date", "added", "source", "tags", "url", "path", "score", "snippet", "similar"}
     assert data["hits"][0]["id"] == SEED_ID
     assert set(data["facets"]) == {facet.name for facet in SCHEMA.facets}
     assert set(data["facets"]["source"][0]) == {"value", "count"}
-    assert [bar["period"] for bar in data["timeline"]] == ["1987-02", "1987-03"]
+    assert [bar["period"] for bar in data["timeline"]][::5] == ["1987-02-26", "1987-03-03"] and data["undated"] >= 1  # the seed page has no date
 
 
 def test_article_ids_with_slashes_and_urls_have_working_links(hostile_client: FlaskClient) -> None:
@@ -764,9 +789,14 @@ def test_page_numbers_show_ends_and_neighbours() -> None:
 
 def test_timeline_chart_scales_to_the_tallest_bar() -> None:
     bars = timeline_chart([TimelineBar("1987-02", 10), TimelineBar("1987-03", 0), TimelineBar("1987-04", 40)])
-    assert [(b.height, b.y, b.param) for b in bars] == [(30.0, 90.0, "month"), (0.0, 120.0, "month"), (120.0, 0.0, "month")]
+    assert [(b.height, b.y, b.unit) for b in bars] == [(30.0, 90.0, "month"), (0.0, 120.0, "month"), (120.0, 0.0, "month")]
     assert bars[0].x < bars[1].x < bars[2].x and timeline_chart([]) == []
-    assert timeline_chart([TimelineBar("1987", 1)])[0].param == "year"
+    assert [(b.unit, b.start.isoformat(), b.end.isoformat()) for b in timeline_chart([TimelineBar("1987", 1), TimelineBar("1988-02", 1)])] == [
+        ("year", "1987-01-01", "1987-12-31"), ("month", "1988-02-01", "1988-02-29"),
+    ]  # fmt: skip
+    [week, day] = timeline_chart([TimelineBar("1987-W10", 1), TimelineBar("1987-03-09", 1)])
+    assert (week.unit, week.start.isoformat(), week.end.isoformat(), day.unit) == ("week", "1987-03-02", "1987-03-08", "day")
+    assert [period(p) for p in ("1987", "1987-03", "1987-W10", "1987-03-09")] == ["1987", "March 1987", "week of 2 March 1987", "9 March 1987"]
 
 
 @pytest.mark.parametrize(

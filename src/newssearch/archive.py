@@ -24,6 +24,7 @@ class ArchiveFile:
     abspath: str
     size: int
     signature: str  # changes whenever the file's content, or the folder defaults that apply to it, may have changed
+    modified: float  # its modification time (seconds since 1970): when its articles entered the index (the "added" field)
 
 
 IGNORE_FILE = ".newssearchignore"
@@ -95,7 +96,7 @@ def scan(archive_dir: str | Path) -> Scan:
             if not S_ISREG(stat.st_mode):  # a FIFO or device would block or never end
                 problems.append(Problem(relpath, "not a regular file (a pipe, socket or device)"))
                 continue
-            files.append(ArchiveFile(relpath, abspath, stat.st_size, _signature(stat, defaults)))
+            files.append(ArchiveFile(relpath, abspath, stat.st_size, _signature(stat, defaults), stat.st_mtime))
     return result
 
 

@@ -39,7 +39,7 @@ class Field:
 
     name: str
     kind: FieldKind
-    stored: bool = False  # returned with hits and articles (``Article`` has an attribute of this name)
+    stored: bool = False  # returned with hits and articles (``Article``'s attribute of this name, or derived by the indexer)
     searched: bool = False  # a query's plain words look in it (the text of the article)
     boost: float = 1.0  # how much a match in it counts, for searched fields
     index_as: Callable[[Any], Any] | None = None  # what to index when it is not the stored value itself
@@ -130,8 +130,13 @@ def _source(article: Article) -> list[str]:
     return [article.source or "(unknown)"]
 
 
+UNDATED = "undated"
+"""The Year facet's value for an article without a date (``year=undated``, ``--year undated``):
+selectable like a year, so the undated matches of a search can be counted and listed."""
+
+
 def _year(article: Article) -> list[str]:
-    return [f"{article.date:%Y}"] if article.date else []
+    return [f"{article.date:%Y}" if article.date else UNDATED]
 
 
 def _month(article: Article) -> list[str]:
@@ -181,6 +186,10 @@ def _labels_of_kind(kind: str) -> Mapping[str, str]:
     return _tag_labels().get(kind, {})
 
 
+def _year_labels() -> Mapping[str, str]:
+    return {UNDATED: "Undated"}
+
+
 
 TITLE_BOOST = 0.5
 """The body is indexed with its headline, as one text the way single-field engines do; a
@@ -188,12 +197,14 @@ headline match then counts this much again. Scoring headline and body apart (wit
 title boost of 1.5) ranked 5 to 12% below Lucene on CACM (benchmarks/RELEVANCE.md)."""
 
 SCHEMA = Schema(
-    version=8,
+    version=9,
     fields=(
         Field("id", "key", stored=True, doc="stable across reindexes: the record's own id or URL, else from its path"),
         Field("title", "text", stored=True, searched=True, boost=TITLE_BOOST),
         Field("body", "text", stored=True, searched=True, doc="indexed with the headline before it"),
         Field("date", "datetime", stored=True, doc="absent for an undated article"),
+        Field("added", "number", stored=True,
+              doc="when the article entered the index (seconds since 1970): its archive file's modification time when read"),
         Field("source", "name", stored=True),
         Field("author", "name", stored=True),
         Field("section", "name", stored=True),
@@ -210,11 +221,9 @@ SCHEMA = Schema(
     ),
     facets=(
         Facet("source", "Source", "source", _source, shown=12, fold_case=True, help="Only articles from this source."),
-        Facet("year", "Year", "year", _year, order="value", pattern=r"\d{4}", form="YYYY", help="Only articles of this year (YYYY)."),
-        Facet(
-            "month", "Month", "month", _month, order="value", pattern=r"\d{4}-(0[1-9]|1[0-2])", form="YYYY-MM",
-            help="Only articles of this month (YYYY-MM).",
-        ),
+        Facet("year", "Year", "year", _year, order="value", pattern=rf"\d{{4}}|{UNDATED}", form=f"YYYY or {UNDATED}", labels=_year_labels,
+              help=f"Only articles of this year (YYYY), or without a date ({UNDATED})."),
+        Facet("month", "Month", "month", _month, order="value", pattern=r"\d{4}-(0[1-9]|1[0-2])", form="YYYY-MM", help="Only articles of this month (YYYY-MM)."),
         Facet("tags", "Tag", "tag", functools.partial(_tags_of_kind, ""), shown=20, fold_case=True,
               help="Only articles with this tag (tags without a kind)."),
         Facet("topics", "Topic", "topic", functools.partial(_tags_of_kind, "topic"), shown=20, fold_case=True,

@@ -134,9 +134,12 @@ def document(
 
     Stored fields are the article's attributes of their names; the rest are derived here:
     its acronyms, its file's key, its near-duplicate sketch, its furniture bookkeeping
-    (``page`` and the ``dropped`` lines) and where its ``copies`` are.
+    (``page`` and the ``dropped`` lines), where its ``copies`` are, and when it was ``added``:
+    its file's modification time, which a full and an incremental reindex read alike
+    (the time of the reindex would differ between them).
     """
     derived: dict[str, object] = {
+        "added": file.modified,
         "acronyms": acronyms(article.title, article.body),
         "filekey": filekey(file),
         "sketch": sketch(article.title, article.body),

@@ -8,9 +8,9 @@ cuts the page, and builds the one ``SearchResult`` contract, whichever the engin
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,10 @@ FOLD_WINDOW = 3
 """Hits fetched per hit shown when folding near-duplicates, so a page stays full."""
 TIMELINE_MAX_MONTHS = 36
 """Longer spans are drawn per year."""
+TIMELINE_MAX_DAYS = 31
+"""Spans of at most this many days (a month chosen, or From/To dates within one) are drawn per day."""
+TIMELINE_MAX_WEEK_DAYS = 92
+"""Spans of up to about three months are drawn per week (ISO weeks, Monday to Sunday)."""
 
 
 @dataclass(frozen=True)
@@ -92,11 +96,13 @@ class Hit:
     path: str
     score: float | None
     snippet: str  # HTML: escaped text with the matched words in <mark>
+    added: datetime | None = None  # when the article entered the index (fields.py ``added``), in UTC; None if the index lacks it
     similar: list[Hit] = field(default_factory=list)  # near-duplicates folded into this hit
 
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}  # shallow: asdict deep-copies, a cost per hit
         data["date"] = self.date.isoformat() if self.date else None
+        data["added"] = self.added.isoformat() if self.added else None
         data["similar"] = [hit.to_dict() for hit in self.similar]
         return data
 
@@ -109,10 +115,43 @@ class FacetValue:
 
 @dataclass
 class TimelineBar:
-    """Matching articles in one month ("1987-03") or year ("1987")."""
+    """Matching articles in one year ("1987"), month ("1987-03"), ISO week ("1987-W10") or day ("1987-03-02")."""
 
     period: str
     count: int
+
+    @property
+    def unit(self) -> str:
+        """year, month, week or day: what the period is."""
+        if "W" in self.period:
+            return "week"
+        return ("year", "month", "day")[self.period.count("-")]
+
+    @property
+    def start(self) -> date:
+        """The period's first day."""
+        match self.unit:
+            case "year":
+                return date(int(self.period), 1, 1)
+            case "month":
+                return date.fromisoformat(f"{self.period}-01")
+            case "week":
+                year, week = self.period.split("-W")
+                return date.fromisocalendar(int(year), int(week), 1)
+        return date.fromisoformat(self.period)
+
+    @property
+    def end(self) -> date:
+        """The period's last day."""
+        match self.unit:
+            case "year":
+                return date(int(self.period), 12, 31)
+            case "month":
+                following = self.start.replace(day=28) + timedelta(days=4)
+                return following - timedelta(days=following.day)
+            case "week":
+                return self.start + timedelta(days=6)
+        return self.start
 
 
 @dataclass
@@ -125,6 +164,7 @@ class SearchResult:
     seconds: float
     facets: dict[str, list[FacetValue]] | None = None
     timeline: list[TimelineBar] | None = None
+    undated: int | None = None  # with the timeline: matches without a date, which it leaves out
     suggestion: str | None = None  # "did you mean": the query with its rare words respelled (spelling.py)
     showing_suggestion: bool = False  # the hits are for ``suggestion``: ``query`` as typed found nothing
 
@@ -148,7 +188,10 @@ class SearchResult:
         if self.facets is not None:
             data["facets"] = {name: [{"value": v.value, "count": v.count} for v in values] for name, values in self.facets.items()}
         if self.timeline is not None:
-            data["timeline"] = [{"period": bar.period, "count": bar.count} for bar in self.timeline]
+            data["timeline"] = [
+                {"period": bar.period, "count": bar.count, "start": bar.start.isoformat(), "end": bar.end.isoformat()} for bar in self.timeline
+            ]
+            data["undated"] = self.undated
         return data
 
 
@@ -196,7 +239,7 @@ def _search(index: SearchIndex, request: SearchRequest) -> SearchResult:
         text=request.q, filters={name: values for name, values in request.filters.items() if values},
         since=request.since, until=request.until, sort=request.sort,  # type: ignore[arg-type]  # validated
         recency=request.recency, window=request.page * request.page_size * (FOLD_WINDOW if request.fold else 1),
-        facets=request.facets, deadline=time.thread_time() + TIME_LIMIT_SECONDS,
+        facets=request.facets, days=request.facets, deadline=time.thread_time() + TIME_LIMIT_SECONDS,
     )  # fmt: skip
     matches = index.engine.search(query)
     groups = fold(matches.hits, lambda match: match.sketch) if request.fold else [(match, []) for match in matches.hits]
@@ -206,9 +249,12 @@ def _search(index: SearchIndex, request: SearchRequest) -> SearchResult:
     hits = [
         replace(_hit(lead, snippet), similar=[_hit(match) for match in similar]) for (lead, similar), snippet in zip(page, snippets, strict=True)
     ]
-    facets = None
+    facets, timeline, undated = None, None, None
     if matches.facets is not None:
-        facets = {facet.name: _facet_values(matches.facets.get(facet.name, {}), facet.order) for facet in index.schema.facets}
+        counts = {**matches.facets, **_selected_facet_counts(index, query)}
+        facets = {facet.name: _facet_values(counts.get(facet.name, {}), facet.order) for facet in index.schema.facets}
+        dated = matches.days if matches.days is not None else _months(matches.facets)
+        timeline, undated = _timeline(dated), matches.total - sum(dated.values())
     return SearchResult(
         query=request.q,
         total=matches.total,
@@ -216,7 +262,8 @@ def _search(index: SearchIndex, request: SearchRequest) -> SearchResult:
         page_size=request.page_size,
         hits=hits,
         facets=facets,
-        timeline=_timeline(facets) if facets is not None else None,
+        timeline=timeline,
+        undated=undated,
         suggestion=index.engine.suggest(request.q) if request.q.strip() else None,
         seconds=round(time.perf_counter() - started, 4),
     )
@@ -229,18 +276,63 @@ def _facet_values(counts: Mapping[str, int], order: str) -> list[FacetValue]:
     return sorted(values, key=lambda v: (-v.count, v.value))
 
 
-def _timeline(facets: dict[str, list[FacetValue]]) -> list[TimelineBar]:
-    """Matches per month, or per year when the months span more than three years; gaps are zero."""
-    months = facets.get("month", [])
-    if not months:
+def _selected_facet_counts(index: SearchIndex, query: Query) -> dict[str, Mapping[str, int]]:
+    """The counts of each facet a value is chosen in, as if none were: every other filter
+    applied, not its own (values of a facet OR'ed, facets AND'ed), so its other values stay
+    listed with what choosing them too would add, as InstantSearch's refinement lists do.
+
+    One count-only search (no hits) per such facet: at most one per facet of the table,
+    all within the request's one deadline."""
+    counts: dict[str, Mapping[str, int]] = {}
+    for name in query.filters:
+        others = {other: values for other, values in query.filters.items() if other != name}
+        unfiltered = index.engine.search(replace(query, filters=others, window=0, days=False))
+        counts[name] = (unfiltered.facets or {}).get(name, {})
+    return counts
+
+
+def _months(facets: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
+    """Matches per month from the month facet ("YYYY-MM" -> count): the timeline of an engine
+    that does not count days (base.Query.days)."""
+    return dict(facets.get("month", {}))
+
+
+def _timeline(dated: Mapping[str, int]) -> list[TimelineBar]:
+    """Matches per day ("YYYY-MM-DD" -> count; or per month, "YYYY-MM") as bars: per day when
+    they span a month or less, per week up to about three months, per month up to three
+    years, else per year. Gaps are zero."""
+    if not dated:
         return []
-    first, last = (int(y) * 12 + int(m) - 1 for y, m in (months[0].value.split("-"), months[-1].value.split("-")))
-    if last - first >= TIMELINE_MAX_MONTHS:
-        counts = {v.value: v.count for v in facets.get("year", [])}
-        return [TimelineBar(str(y), counts.get(str(y), 0)) for y in range(first // 12, last // 12 + 1)]
-    counts = {v.value: v.count for v in months}
-    periods = (f"{n // 12:04d}-{n % 12 + 1:02d}" for n in range(first, last + 1))
-    return [TimelineBar(p, counts.get(p, 0)) for p in periods]
+    by_day = len(next(iter(dated))) == 10
+    first, last = TimelineBar(min(dated), 0).start, TimelineBar(max(dated), 0).end
+    span = (last - first).days + 1
+    period: Callable[[date], str]
+    if (last.year - first.year) * 12 + last.month - first.month >= TIMELINE_MAX_MONTHS:
+        period, periods = _year, [str(year) for year in range(first.year, last.year + 1)]
+    else:
+        period = _day if by_day and span <= TIMELINE_MAX_DAYS else _week if by_day and span <= TIMELINE_MAX_WEEK_DAYS else _month
+        periods = [period(first + timedelta(days=n)) for n in range(span)]
+    counts = dict.fromkeys(periods, 0)
+    for value, count in dated.items():
+        counts[period(TimelineBar(value, 0).start)] += count
+    return [TimelineBar(p, c) for p, c in counts.items()]
+
+
+def _year(day: date) -> str:
+    return f"{day.year:04d}"
+
+
+def _day(day: date) -> str:
+    return day.isoformat()
+
+
+def _week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
+def _month(day: date) -> str:
+    return f"{day:%Y-%m}"
 
 
 def _hit(match: Match, snippet: str = "") -> Hit:
@@ -257,6 +349,7 @@ def _hit(match: Match, snippet: str = "") -> Hit:
         path=stored.get("path", ""),
         score=round(match.score, 4) if match.score is not None else None,
         snippet=snippet,
+        added=datetime.fromtimestamp(added, UTC) if (added := stored.get("added")) is not None else None,
     )
 
 

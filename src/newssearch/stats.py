@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .fields import UNDATED
 from .search import SearchIndex, SearchRequest, search
 
 
@@ -24,7 +25,7 @@ class IndexStats:
 
 def index_stats(index: SearchIndex) -> IndexStats:
     facets = search(index, SearchRequest(page_size=1, facets=True)).facets or {}
-    by_year = {v.value: v.count for v in sorted(facets["year"], key=lambda v: v.value)}
+    by_year = {v.value: v.count for v in sorted(facets["year"], key=lambda v: v.value) if v.value != UNDATED}
     report = index.engine.last_report()
     if report is not None:
         report = {k: v for k, v in report.items() if k != "problems"} | {"problems": len(report.get("problems", []))}

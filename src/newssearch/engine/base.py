@@ -15,7 +15,8 @@ Every engine must guarantee:
   renamed into place for Whoosh, an alias swap for OpenSearch).
 - **One writer.** ``Engine.writer`` refuses (IndexLocked) while another reindex writes.
 - **The same answers.** ``search`` returns ``Matches`` as documented below: the total,
-  the top ``window`` in order, every facet's counts over all matches (filters applied),
+  the top ``window`` in order (``window`` may be 0: counts only), every facet's counts
+  over all matches (filters applied), the matches per publication day if asked,
   stored fields with the same names and types (``fields.Schema.stored``). The service
   builds the one ``SearchResult`` contract (search.py) from them, whichever the engine.
 - **Clear failures.** No index (or a cluster unreachable or red): IndexNotFound, which
@@ -55,10 +56,16 @@ class Query:
     filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # facet name -> values: OR within, AND across
     since: date | None = None  # both days included
     until: date | None = None
-    sort: Literal["relevance", "newest", "oldest"] = "relevance"  # date sorts: undated articles last, then by relevance
+    sort: Literal["relevance", "newest", "oldest"] = "relevance"
+    """Date sorts put undated articles last either way; articles of the same date, and the
+    undated ones among themselves, are in order of relevance (then by document order)."""
     recency: bool = False  # blend relevance with freshness (ranking.py)
-    window: int = 10  # how many of the best matches to return, in order
+    window: int = 10  # how many of the best matches to return, in order; 0: only the counts
     facets: bool = False  # count every facet over all matches
+    days: bool = False
+    """Count the matches per publication day (``Matches.days``), for the timeline's weeks and days.
+    Added after the first engines: one that does not count them returns ``days=None``, and
+    the service then draws the timeline from the month and year facets."""
     deadline: float = float("inf")  # time.thread_time() past which the engine stops with a QueryError
 
 
@@ -83,6 +90,9 @@ class Matches:
     """HTML snippets for some of ``hits`` (those the page shows): escaped text of the body
     with the query's words in ``<mark>``; called at most once, after the service folded
     near-duplicates and cut the page."""
+    days: dict[str, int] | None = None
+    """With ``Query.days``: "YYYY-MM-DD" (the day of the stored ``date``, as written) -> dated
+    matches that day, days with none left out; None when not asked or not counted."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 from urllib.parse import urlencode, urlsplit
 
@@ -93,9 +93,26 @@ class SearchLinks:
         """The export of every result of this search (up to the result window) as ``form``: csv or json."""
         return self._url(self._without("page", "page-size", *VIEW_PARAMS), f"web.api_export_{form}")
 
-    def article(self, article_id: str) -> str:
-        """An article's page carrying this search, so its "Results for ..." link returns to exactly these results."""
-        return url_for("web.article_page", article_id=article_id) + self._query(self._without(*VIEW_PARAMS))
+    def article(self, article_id: str, q: str | None = None) -> str:
+        """An article's page carrying this search, so its "Results for ..." link returns to exactly these results.
+
+        ``q``: the query the results are for, when not the one typed (results of a respelling:
+        the article page marks the respelled words, and its way back finds the same results)."""
+        pairs = self._without(*VIEW_PARAMS)
+        if q is not None:
+            pairs = [("q", q), *(pair for pair in pairs if pair[0] != "q")]
+        return url_for("web.article_page", article_id=article_id) + self._query(pairs)
+
+    def narrowing_to(self, bar: ChartBar) -> str:
+        """The results of one bar of the timeline: its year or month filter; for a week or a day,
+        From/To dates (kept within the dates already chosen: a week may start before them)."""
+        if bar.unit in ("year", "month"):
+            return self.replacing(bar.unit, bar.period)
+        since = max([bar.start.isoformat(), *self.values("from-date")[:1]])  # ISO dates sort as dates
+        until = min([bar.end.isoformat(), *self.values("to-date")[:1]])
+        order = params(self.schema)
+        pairs = [*self._without("page", "from-date", "to-date"), ("from-date", since), ("to-date", until)]
+        return self._url(sorted(pairs, key=lambda pair: order.index(pair[0]) if pair[0] in order else len(order)))  # spelled as the page's links are
 
     def results(self) -> str:
         """The results page this search came from: its query, filters, sort, page and page size."""
@@ -106,9 +123,10 @@ class SearchLinks:
         return self._without("page", *names)
 
     def chips(self) -> list[tuple[str, str, str]]:
-        """(label, value, URL without it) for each active filter."""
-        labels = {facet.param: facet.label for facet in self.schema.facets} | DATE_LABELS
-        return [(labels[k], v, self.removing(k, v)) for k, v in self.pairs if k in labels]
+        """(label, value as shown, URL without it) for each active filter: "Year", "Undated"; "Topic", "Mergers/Acquisitions"."""
+        facets = {facet.param: facet for facet in self.schema.facets}
+        labels = {param: facet.label for param, facet in facets.items()} | DATE_LABELS
+        return [(labels[k], facets[k].label_of(v) if k in facets else v, self.removing(k, v)) for k, v in self.pairs if k in labels]
 
     def _without(self, *names: str) -> list[tuple[str, str]]:
         return [(k, v) for k, v in self.pairs if k not in names]
@@ -167,6 +185,7 @@ def facet_groups(result: SearchResult, links: SearchLinks) -> list[FacetGroup]:
             groups.append(FacetGroup(facet.name, facet.label, facet.param, links_, expanded=True, within=within))
         else:
             listed = values[: facet.shown]
+            listed += [v for v in values[len(listed) :] if _folded(facet, v.value) in chosen]  # a chosen value stays in sight
             links_ = [_facet_link(v, facet, chosen, links) for v in listed]
             groups.append(FacetGroup(facet.name, facet.label, facet.param, links_, hidden=len(values) - len(listed)))
     return groups
@@ -192,11 +211,9 @@ class ChartBar:
     width: float
     y: float
     height: float
-
-    @property
-    def param(self) -> str:
-        """The filter a click on this bar sets."""
-        return "month" if "-" in self.period else "year"
+    unit: str  # year, month, week or day (search.TimelineBar.unit)
+    start: date
+    end: date
 
     @property
     def label(self) -> str:
@@ -215,7 +232,8 @@ def timeline_chart(timeline: list[TimelineBar]) -> list[ChartBar]:
     for number, bar in enumerate(timeline):
         height = max(bar.count / tallest * CHART_HEIGHT, MIN_BAR_HEIGHT) if bar.count else 0.0  # one article still shows
         x = number * slot + (slot - width) / 2
-        bars.append(ChartBar(bar.period, bar.count, round(x, 2), round(width, 2), round(CHART_HEIGHT - height, 2), round(height, 2)))
+        geometry = (round(x, 2), round(width, 2), round(CHART_HEIGHT - height, 2), round(height, 2))
+        bars.append(ChartBar(bar.period, bar.count, *geometry, unit=bar.unit, start=bar.start, end=bar.end))
     return bars
 
 
@@ -258,14 +276,18 @@ def url_host(url: str) -> str:
     return urlsplit(url).hostname or url
 
 
-def day(value: datetime) -> str:
+def day(value: date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
 def period(value: str) -> str:
-    """'1987-03' -> 'March 1987'; a year stays as it is (strptime would reject year 0000)."""
-    year, _, month = value.partition("-")
-    return f"{calendar.month_name[int(month)]} {year}" if month else year
+    """A timeline period or a month as read: '1987-03' -> 'March 1987', '1987-03-02' -> '2 March 1987',
+    '1987-W10' -> 'week of 2 March 1987'; a year stays as it is (strptime would reject year 0000)."""
+    year, _, rest = value.partition("-")
+    if not rest or len(rest) == 2:  # a year or a month, as a filter may spell it (month=0000-03)
+        return f"{calendar.month_name[int(rest)]} {year}" if rest else year
+    bar = TimelineBar(value, 0)  # a week or a day of the timeline: real dates
+    return f"week of {day(bar.start)}" if bar.unit == "week" else day(bar.start)
 
 
 def article_html(index: SearchIndex, body: str, q: str) -> Markup:

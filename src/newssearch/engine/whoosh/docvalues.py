@@ -14,6 +14,7 @@ import threading
 from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
+from datetime import date, timedelta
 from typing import Any, Generic, TypeVar
 
 import numpy as np
@@ -29,6 +30,8 @@ POSTINGS_KEPT = 8_000_000
 """Decoded postings kept per index version (8 bytes each: 64 MB)."""
 VERSIONS_KEPT = 2
 """A server thread may still read the previous version for a moment after a reindex."""
+
+EPOCH = date(1970, 1, 1)
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -152,10 +155,21 @@ class DocValues:
             counts[name] = Counter({value: count for value, count in counted if count})
         return counts
 
-    def by_date(self, docs: np.ndarray, newest_first: bool) -> np.ndarray:
-        """``docs`` in date order; undated articles last either way, ties by document number."""
+    def by_date(self, docs: np.ndarray, newest_first: bool, scores: np.ndarray) -> np.ndarray:
+        """``docs`` in date order; undated articles last either way. Ties (the same time, or
+        no date) by ``scores`` (each doc's relevance), best first, then by document number:
+        the best undated hit of a search heads the undated ones, not the first file."""
         timestamps = self.timestamps[docs]
-        return docs[np.lexsort((docs, -timestamps if newest_first else timestamps, self.undated[docs]))]
+        return docs[np.lexsort((docs, -scores, -timestamps if newest_first else timestamps, self.undated[docs]))]
+
+    def days(self, docs: np.ndarray) -> dict[str, int]:
+        """How many of ``docs`` were published each day ("YYYY-MM-DD"), undated ones left out.
+
+        From the timestamp column (the stored date's wall-clock time read as UTC, as the
+        day terms are written): its days since 1970, counted."""
+        dated = docs[self.undated[docs] == 0]
+        numbers, counts = np.unique(np.floor_divide(self.timestamps[dated], 86_400).astype(np.int64), return_counts=True)
+        return {(EPOCH + timedelta(days=number)).isoformat(): count for number, count in zip(numbers.tolist(), counts.tolist(), strict=True)}
 
     def _column(self, name: str, default: bytes) -> list[bytes]:
         """A bytes column's values for every document, segment by segment: a segment where no

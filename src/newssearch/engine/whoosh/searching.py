@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 from whoosh import query as q
-from whoosh.collectors import Collector, FilterCollector, TimeLimit, TopCollector, WrappingCollector
+from whoosh.collectors import Collector, FilterCollector, ScoredCollector, TimeLimit, TopCollector, UnlimitedCollector, WrappingCollector
 from whoosh.searching import Results, Searcher
 
 from ...errors import QueryError
@@ -47,11 +47,13 @@ def search(searcher: Searcher, queries: QueryBuilder, schema: Schema, query: Que
         raise QueryError(TOO_LONG) from None
     scored = query.sort == "relevance" and bool(query.text.strip())
     ids, sketches = values.ids, values.sketches
-    hits = [Match(ids[docnum], score if scored else None, _Stored(searcher, schema, docnum), sketches[docnum]) for score, docnum in results.top_n]
+    top = results.top_n[: query.window]
+    hits = [Match(ids[docnum], score if scored else None, _Stored(searcher, schema, docnum), sketches[docnum]) for score, docnum in top]
     facets = None
     if query.facets:
         facets = {name: dict(counts) for name, counts in values.count_facets(matched).items()}
-    return Matches(total=len(matched), hits=hits, facets=facets, snippets=_snippets(searcher, results.q))
+    days = values.days(matched) if query.days else None
+    return Matches(total=len(matched), hits=hits, facets=facets, snippets=_snippets(searcher, results.q), days=days)
 
 
 def related(searcher: Searcher, schema: Schema, docnum: int, limit: int) -> Matches:
@@ -69,11 +71,14 @@ def facet_fields(schema: Schema) -> dict[str, str]:
 
 def stored(schema: Schema, fields: Mapping[str, Any]) -> dict[str, Any]:
     """An article's stored fields under the table's names: ``date`` is the datetime Whoosh keeps
-    as ``published`` (None when undated), a keyword field's values a tuple, a missing text ""."""
+    as ``published`` (None when undated), a keyword field's values a tuple, a number as it is
+    (None when missing), a missing text ""."""
     result: dict[str, Any] = {}
     for field in schema.stored:
         if field.kind == "datetime":
             result[field.name] = fields.get("published")
+        elif field.kind == "number":
+            result[field.name] = fields.get(field.name)  # 0.0 is a number, not a missing one
         elif field.kind == "keyword":
             value = fields.get(field.name) or ()
             result[field.name] = tuple(v for v in value.split(",") if v) if isinstance(value, str) else tuple(value)
@@ -122,9 +127,10 @@ def _rank_words(searcher: Searcher, values: DocValues, parsed: Parsed, query: Qu
     """A query of plain words, scored term-at-a-time (wordrank.py): the top ``window``, and every match."""
     assert parsed.words is not None
     window = query.window
-    docnums, scores = rank_words(searcher, parsed.words, values, allowed.mask if allowed else None, window, query.deadline)
+    exact = max(window, 1)  # the proximity bonus is exact for the best ``exact`` (one at least: a count-only search)
+    docnums, scores = rank_words(searcher, parsed.words, values, allowed.mask if allowed else None, exact, query.deadline)
     if (newest_first := _by_date(query)) is not None:
-        top = _dated(values, docnums, newest_first, window)
+        top = _dated(values, docnums, newest_first, window, scores)
     else:
         if query.recency:
             scores = scores * RecencyWeighting(values.timestamps, values.newest).freshness(docnums)
@@ -142,14 +148,21 @@ def _whoosh_search(searcher: Searcher, values: DocValues, expanded: q.Query, que
     if query.recency and query.sort == "relevance":
         weighting = RecencyWeighting(values.timestamps, values.newest)
         ranker = Searcher(searcher.reader(), weighting=weighting, closereader=False)
+    newest_first = _by_date(query)
     # No block skipping nor matcher replacing, which drop matches that cannot make the top:
-    # every match must reach _Matches, for the count and the facets.
-    matches = _Matches(TopCollector(limit=query.window, usequality=False, replace=0), query.deadline)
+    # every match must reach _Matches, for the count and the facets. A date sort keeps
+    # every match's score, its order within a date (Whoosh's heap cannot hold 0 hits).
+    scorer: ScoredCollector = TopCollector(limit=max(query.window, 1), usequality=False, replace=0) if newest_first is None else UnlimitedCollector()
+    scorer.replace = 0
+    matches = _Matches(scorer, query.deadline)
     collector = FilterCollector(matches, allow=allowed.docs if allowed else None)
     ranker.search_with_collector(expanded, collector)
     matched = np.fromiter(sorted(matches.docs), dtype=np.int64, count=len(matches.docs))
-    if (newest_first := _by_date(query)) is not None:
-        return Results(searcher, expanded, _dated(values, matched, newest_first, query.window)), matched
+    if newest_first is not None:
+        scored = collector.results().top_n  # (score, docnum) of every match
+        docnums = np.array([docnum for _, docnum in scored], dtype=np.int64)
+        scores = np.array([score for score, _ in scored], dtype=np.float64)
+        return Results(searcher, expanded, _dated(values, docnums, newest_first, query.window, scores)), matched
     return collector.results(), matched
 
 
@@ -211,6 +224,6 @@ def _by_date(query: Query) -> bool | None:
     return query.sort != "oldest"
 
 
-def _dated(values: DocValues, docnums: np.ndarray, newest_first: bool, window: int) -> list[tuple[None, int]]:
-    """The first ``window`` of ``docnums`` by date (undated last either way), as Whoosh's (score, docnum)."""
-    return [(None, docnum) for docnum in values.by_date(docnums, newest_first)[:window].tolist()]
+def _dated(values: DocValues, docnums: np.ndarray, newest_first: bool, window: int, scores: np.ndarray) -> list[tuple[None, int]]:
+    """The first ``window`` of ``docnums`` by date (undated last either way, ties by ``scores``), as Whoosh's (score, docnum)."""
+    return [(None, docnum) for docnum in values.by_date(docnums, newest_first, scores)[:window].tolist()]

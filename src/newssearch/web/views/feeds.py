@@ -12,7 +12,7 @@ import nh3
 from flask import Response, current_app, request, url_for
 
 from ...errors import NewssearchError
-from ...search import SearchResult, search
+from ...search import Hit, SearchResult, search
 from ..index import current_index, current_schema
 from ..params import parse_search
 from ..presenter import SearchLinks
@@ -44,7 +44,7 @@ def _atom(result: SearchResult, links: SearchLinks) -> ET.Element:
     feed = ET.Element(f"{{{ATOM}}}feed")
     _add(feed, "title", f"newssearch: {result.query}" if result.query.strip() else "newssearch: newest articles")
     _add(feed, "id", public_url(links.feed()))
-    _add(feed, "updated", _atom_time(max((hit.date for hit in result.hits if hit.date), default=now)))
+    _add(feed, "updated", _atom_time(max((_updated(hit) for hit in result.hits if _updated(hit)), default=now)))
     _add(feed, "link", rel="self", href=public_url(links.feed()))
     _add(feed, "link", rel="alternate", type="text/html", href=public_url(links.replacing("sort", "newest")))
     _add(_add(feed, "author"), "name", "newssearch")
@@ -54,16 +54,24 @@ def _atom(result: SearchResult, links: SearchLinks) -> ET.Element:
         _add(entry, "title", hit.display_title)
         _add(entry, "id", url)
         _add(entry, "link", href=url)
-        _add(entry, "updated", _atom_time(hit.date or now))
+        _add(entry, "updated", _atom_time(_updated(hit) or now))
         _add(entry, "summary", nh3.clean(hit.snippet, tags=set()), type="html")  # escaped text, as Atom's "html" wants
         for tag in hit.tags:
             _add(entry, "category", term=tag)
     return feed
 
 
+def _updated(hit: Hit) -> datetime | None:
+    """An entry's time: the article's date, or for an undated one the time it entered the index
+    (its file's modification time), stable from request to request so a reader does not
+    show it as new each time; None only for an index without that time."""
+    if hit.date is not None:
+        return hit.date if hit.date.tzinfo else hit.date.replace(tzinfo=UTC)  # the archive's times carry no zone
+    return hit.added
+
+
 def _atom_time(value: datetime) -> str:
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)  # the archive's times carry no zone
-    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @web.get("/opensearch.xml")
