@@ -27,7 +27,7 @@ test: install
 	$(BIN)/python -m pytest
 
 test-fast: install
-	$(BIN)/python -m pytest -m "not corpus and not slow"
+	$(BIN)/python -m pytest -m "not corpus and not slow and not opensearch"
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache
