@@ -38,7 +38,7 @@ HOSTILE = [
 """Each hostile client cycles through these, starting at its own offset."""
 NORMAL = [f"/api/search?{urlencode({'q': q})}" for q in SEARCHES if "*" not in q]
 """soak.py's everyday searches: words, phrases, fields, dates, a typo. (A wildcard search
-shares the heavy lane with the hostile ones, by design: see SEARCH_SLOTS in web.py.)"""
+shares the heavy lane with the hostile ones, by design: see SEARCH_SLOTS in web/slots.py.)"""
 
 
 @dataclass
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args(argv)
 
-    from newssearch.store import exists  # after argparse, so --help is quick
+    from newssearch.engine.whoosh.store import exists  # after argparse, so --help is quick
 
     if not exists(args.index):
         build_reuters_index(args.index)

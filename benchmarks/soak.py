@@ -125,7 +125,7 @@ class SoakResult:
     seconds: float
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    refused: int = 0  # 503 with Retry-After: the server was saturated and said so at once (see SEARCH_SLOTS in web.py)
+    refused: int = 0  # 503 with Retry-After: the server was saturated and said so at once (see SEARCH_SLOTS in web/slots.py)
     rss_mb: dict[str, float] = field(default_factory=dict)  # start, middle, end
 
     @property
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-requests", type=int, default=MAX_REQUESTS_PER_CLIENT, help="per client")
     args = parser.parse_args(argv)
 
-    from newssearch.store import exists  # after argparse, so --help is quick
+    from newssearch.engine.whoosh.store import exists  # after argparse, so --help is quick
 
     if not exists(args.index):
         build_reuters_index(args.index)

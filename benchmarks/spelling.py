@@ -37,7 +37,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from newssearch import SearchIndex, SearchRequest, reindex, search
-from newssearch.spelling import speller
+from newssearch.engine.whoosh.spelling import speller
 
 REPO = Path(__file__).resolve().parent.parent
 REUTERS = REPO.parent / "shared" / "corpora" / "reuters21578"

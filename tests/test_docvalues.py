@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from newssearch import SearchIndex, SearchRequest, reindex, search
-from newssearch.docvalues import LRU, doc_values
+from newssearch.engine.whoosh.docvalues import LRU, doc_values
 
 
 def test_lru_keeps_the_most_recently_used_within_its_budget() -> None:

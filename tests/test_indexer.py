@@ -16,7 +16,7 @@ import pytest
 from helpers import SAMPLE, SEED, bbc_article, link_reuters, reuters_files
 
 from newssearch import IndexLocked, NewssearchError, SearchIndex, SearchRequest, get_article, index_stats, reindex, search
-from newssearch.store import write_lock
+from newssearch.engine.whoosh.store import write_lock
 
 
 def snapshot(index_dir: Path) -> dict[str, tuple]:

@@ -28,7 +28,7 @@ from newssearch import ReindexReport, reindex, indexer
 from newssearch.cli import EXIT_SKIPPED, main
 from newssearch.errors import MAX_PROBLEMS_PER_FILE
 from newssearch.readers import READERS
-from newssearch.store import REPORT_FILE, open_index
+from newssearch.engine.whoosh.store import REPORT_FILE, open_index
 
 
 def good_archive(archive: Path) -> None:

@@ -10,8 +10,8 @@ from whoosh import query as q
 
 from newssearch import SearchIndex, SearchRequest, reindex, search
 from newssearch.errors import QueryError
-from newssearch.query import ALL_WORDS_BOOST, ALL_WORDS_MAX, SENTENCE_WORDS, Parsed, QueryBuilder
-from newssearch.schema import build_schema
+from newssearch.engine.whoosh.query import ALL_WORDS_BOOST, ALL_WORDS_MAX, SENTENCE_WORDS, Parsed, QueryBuilder
+from newssearch.engine.whoosh.schema import build_schema
 
 
 @pytest.fixture(scope="module")

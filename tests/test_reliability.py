@@ -42,11 +42,11 @@ from newssearch import IndexLocked, SearchIndex, SearchRequest, reindex, search
 from newssearch.cli import main
 from newssearch.errors import QueryError
 from newssearch.search import TIME_LIMIT_SECONDS
-from newssearch.store import write_lock
+from newssearch.engine.whoosh.store import write_lock
 from newssearch.web import create_app
 
 search_module = importlib.import_module("newssearch.search")  # the module: newssearch.search is also the function
-query_module = importlib.import_module("newssearch.query")
+query_module = importlib.import_module("newssearch.engine.whoosh.query")
 Server = Any  # benchmarks/soak.py's Server (from the soak_script fixture): a live `newssearch serve` and its client
 NEW_WORD = "zorblaxian"  # in no archive: findable only once an article using it is indexed
 

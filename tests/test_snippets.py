@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 import re
 
-from newssearch.schema import text_analyzer
-from newssearch.snippets import MATCHES_CHARS, SNIPPET_CHARS, SURROUND, marked, snippet
+from newssearch.engine.whoosh.schema import text_analyzer
+from newssearch.engine.whoosh.snippets import MATCHES_CHARS, SNIPPET_CHARS, SURROUND, marked, snippet
 
 
 def terms(*words: str) -> frozenset[str]:

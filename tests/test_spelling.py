@@ -7,8 +7,8 @@ from collections import Counter
 from pathlib import Path
 
 from newssearch import SearchIndex, reindex
-from newssearch import vocabulary
-from newssearch.spelling import Speller, speller, suggest
+from newssearch.engine.whoosh import vocabulary
+from newssearch.engine.whoosh.spelling import Speller, speller, suggest
 
 COUNTS = {
     "interest": 3053, "interests": 330, "intent": 191, "interst": 5, "rates": 2288, "oil": 5000,

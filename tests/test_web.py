@@ -23,7 +23,12 @@ from helpers import ATOM, HOSTILE_QUERIES, HOSTILE_RECORDS, OUR_SCRIPT, SAFE_URL
 
 from newssearch import NewssearchError, SearchIndex, reindex
 from newssearch.search import RESULT_WINDOW, TimelineBar
-from newssearch.web import CSP, RETRY_AFTER_SECONDS, SEARCH_SLOTS, create_app, http_url, page_numbers, timeline_chart
+from newssearch.web import create_app
+from newssearch.web.app import CSP
+from newssearch.web.index import app_index
+from newssearch.web.launcher import _Gunicorn
+from newssearch.web.presenter import http_url, page_numbers, timeline_chart
+from newssearch.web.slots import RETRY_AFTER_SECONDS, SEARCH_SLOTS
 
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
 
@@ -347,6 +352,17 @@ def test_search_index_close_releases_its_files_and_reopens_on_use(tmp_path: Path
     assert searcher.is_closed
     assert index.searcher() is not searcher and not index.searcher().is_closed
     index.close()
+
+
+def test_a_server_worker_closes_the_index_when_it_exits(tmp_path: Path) -> None:
+    """gunicorn's worker_exit hook, run as a worker on its way out: the index's files close, and open again on use."""
+    reindex(write_articles(tmp_path / "archive", "walrus"), tmp_path / "index")
+    app = create_app(tmp_path / "index")
+    assert api(app.test_client(), "/api/search?q=walrus")["total"] == 1
+    searcher = app_index(app).get().searcher()  # the one the request opened: the test client runs it in this thread
+    _Gunicorn(app).cfg.worker_exit(None, None)
+    assert searcher.is_closed
+    assert api(app.test_client(), "/api/search?q=walrus")["total"] == 1
 
 
 @contextmanager

@@ -12,8 +12,9 @@ from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.reading import SegmentReader
 
 import newssearch  # noqa: F401  (applies the patches, as any use of newssearch does)
-from newssearch import reindex, whoosh_fix
-from newssearch.store import open_index
+from newssearch import reindex
+from newssearch.engine.whoosh import patches as whoosh_fix
+from newssearch.engine.whoosh.store import open_index
 
 
 def test_importing_newssearch_patches_the_column_cache_and_the_reader_finaliser() -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from . import whoosh_fix  # noqa: F401  (fixes to Whoosh's writer speed and file handling, see the module)
+from .engine.whoosh import patches  # noqa: F401  (fixes to Whoosh's writer speed and file handling, see the module)
 from .article import Article
 from .errors import (
     ArchiveNotFound,
@@ -30,7 +30,7 @@ from .errors import (
 )
 from .search import FacetValue, Hit, SearchRequest, SearchResult, TimelineBar, get_article, related, search
 from .stats import IndexStats, index_stats
-from .store import SearchIndex
+from .engine.whoosh.store import SearchIndex
 
 if TYPE_CHECKING:
     from .indexer import ReindexReport, reindex

@@ -16,7 +16,7 @@ import click
 from .errors import NewssearchError
 from .search import SORTS, Hit, SearchRequest, SearchResult, related, search
 from .stats import index_stats
-from .store import SearchIndex
+from .engine.whoosh.store import SearchIndex
 
 if TYPE_CHECKING:
     from .indexer import ReindexReport

@@ -34,12 +34,13 @@ from whoosh.index import FileIndex
 from whoosh.reading import IndexReader
 from whoosh.writing import CLEAR, MERGE_SMALL, SegmentWriter
 
-from . import furniture, store, vocabulary
+from . import furniture
+from .engine.whoosh import store, vocabulary
 from .archive import ArchiveFile, scan
 from .errors import NewssearchError, Problem, ProblemCap
-from .parallel import ParallelWriter
+from .engine.whoosh.parallel import ParallelWriter
 from .readers import FileResult, read_file
-from .schema import build_schema, to_document
+from .engine.whoosh.schema import build_schema, to_document
 
 PARALLEL_BYTES = 2_000_000
 """Archive text to read above which the writer analyses in several processes."""

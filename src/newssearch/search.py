@@ -14,16 +14,16 @@ from whoosh.collectors import Collector, FilterCollector, TimeLimit, TopCollecto
 from whoosh.searching import Hit as WhooshHit, Results, Searcher
 
 from .article import Article, display_title
-from .docvalues import FACET_FIELDS, Allowed, DocValues, doc_values
+from .engine.whoosh.docvalues import FACET_FIELDS, Allowed, DocValues, doc_values
 from .duplicates import fold
 from .errors import ArticleNotFound, QueryError
-from .query import Parsed, expand
-from .ranking import RecencyWeighting
-from .schema import day_range
-from .snippets import query_words, snippet
-from .spelling import speller, suggest
-from .store import SearchIndex
-from .wordrank import rank_words
+from .engine.whoosh.query import Parsed, expand
+from .engine.whoosh.ranking import RecencyWeighting
+from .engine.whoosh.schema import day_range
+from .engine.whoosh.snippets import query_words, snippet
+from .engine.whoosh.spelling import speller, suggest
+from .engine.whoosh.store import SearchIndex
+from .engine.whoosh.wordrank import rank_words
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_PAGE_SIZE = 100

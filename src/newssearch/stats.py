@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .search import SearchRequest, search
-from .store import SearchIndex
+from .engine.whoosh.store import SearchIndex
 
 
 @dataclass

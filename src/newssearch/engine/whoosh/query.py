@@ -22,8 +22,9 @@ from whoosh.qparser.plugins import FieldsPlugin, WildcardPlugin
 from whoosh.reading import IndexReader
 from whoosh.searching import TimeLimit
 
-from .errors import QueryError
-from .schema import SEARCH_FIELDS, is_acronym
+from ...errors import QueryError
+from ...acronyms import is_acronym
+from .schema import SEARCH_FIELDS
 
 ALL_WORDS_BOOST = 100.0
 """How much more an article containing every word scores: enough to rank it above

@@ -24,7 +24,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import TOC, FileIndex
 from whoosh.searching import Searcher
 
-from .errors import IndexLocked, IndexNotFound, IndexOutdated, NewssearchError
+from ...errors import IndexLocked, IndexNotFound, IndexOutdated, NewssearchError
 from .query import QueryBuilder
 from .ranking import NewsWeighting
 from .schema import SCHEMA_VERSION

@@ -32,12 +32,13 @@ from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.qparser.common import QueryParserError
 from whoosh.support.charset import accent_map
 
-from .article import Article
-from .duplicates import sketch
+from ...article import Article
+from ...acronyms import acronyms
+from ...duplicates import sketch
 
 if TYPE_CHECKING:
-    from . import furniture
-    from .archive import ArchiveFile
+    from ... import furniture
+    from ...archive import ArchiveFile
 
 SCHEMA_VERSION = 6
 """Bump when the fields or analyzers change: an older index then needs ``reindex --full``."""
@@ -109,31 +110,6 @@ class SnowballFilter(Filter):
             if not token.stopped:
                 token.text = self._stem(token.text)
             yield token
-
-
-ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]*[A-Z][A-Z0-9]*\b")
-"""A word of two or more capitals (digits allowed): START, NATO, G20 is not (one capital)."""
-_LOWER = re.compile(r"[a-z]")
-
-
-def acronyms(*texts: str) -> str:
-    """The words written in capitals in those of ``texts`` that are written in ordinary case.
-
-    A headline set all in capitals (Reuters: JAPAN HOUSING STARTS RISE) says nothing about
-    which words are acronyms, so a text with no more than one lower-case letter in ten
-    letters is left out.
-    """
-    found = []
-    for text in texts:
-        letters = sum(c.isalpha() for c in text)
-        if letters and len(_LOWER.findall(text)) * 10 > letters:
-            found += ACRONYM.findall(text)
-    return " ".join(found)
-
-
-def is_acronym(word: str) -> bool:
-    """Whether a word typed in a query is written as an acronym (START, NATO)."""
-    return ACRONYM.fullmatch(word) is not None
 
 
 class DayField(ID):
@@ -211,7 +187,7 @@ def filekey(file: ArchiveFile) -> str:
 
 def to_document(article: Article, file: ArchiveFile, page: furniture.Page | None, dropped: list[str]) -> dict[str, object]:
     """The Whoosh document for an article read from ``file``, with its furniture bookkeeping."""
-    from . import furniture  # here: a query imports this module, and furniture brings in the readers
+    from ... import furniture  # here: a query imports this module, and furniture brings in the readers
     document: dict[str, object] = {
         "id": article.id,
         "title": article.title,

@@ -27,7 +27,7 @@ from typing import Any
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
-from .errors import NewssearchError
+from ...errors import NewssearchError
 
 _FAILED = 255
 """A worker's exit status for a failure that was not an OSError (errno values are smaller)."""

@@ -1,0 +1,34 @@
+"""Search engines behind one interface (base.py): Whoosh, embedded, the default; OpenSearch for a cluster.
+
+Everything that knows an engine's library lives in that engine's package here; the rest
+of newssearch imports only this package's ``open_engine``, ``parse`` and ``base``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import NewssearchError
+from ..fields import SCHEMA, Schema
+from .base import Engine
+
+ENGINES = ("whoosh", "opensearch")
+
+
+def open_engine(index_dir: str | Path, schema: Schema = SCHEMA, kind: str | None = None) -> Engine:
+    """The engine named by ``kind``, or by NEWSSEARCH_ENGINE (default: whoosh), on this index.
+
+    Whoosh keeps its index in ``index_dir``; OpenSearch takes its cluster and index name
+    from the environment (engine/opensearch) and keeps only small side files there.
+    """
+    kind = (kind or os.environ.get("NEWSSEARCH_ENGINE") or "whoosh").strip().lower()
+    if kind == "whoosh":
+        from .whoosh import WhooshEngine
+
+        return WhooshEngine(Path(index_dir), schema)
+    if kind == "opensearch":
+        from .opensearch import OpenSearchEngine
+
+        return OpenSearchEngine.from_environment(Path(index_dir), schema)
+    raise NewssearchError(f"unknown engine {kind!r} (NEWSSEARCH_ENGINE or --engine); use one of: {', '.join(ENGINES)}")

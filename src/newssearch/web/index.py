@@ -1,0 +1,39 @@
+"""The app's SearchIndex: opened on first use, closed when the server process stops."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from ..engine.whoosh.store import SearchIndex
+
+
+class LazyIndex:
+    """Opens the index on first use, so the server starts before the first reindex (and says so)."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self._index: SearchIndex | None = None
+
+    def get(self) -> SearchIndex:
+        if self._index is None:
+            self._index = SearchIndex(self.index_dir)
+        return self._index
+
+    def close(self) -> None:
+        """Close the index's files if it was opened; a later ``get()`` opens it again."""
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+
+
+def app_index(app: Flask) -> LazyIndex:
+    """The index ``create_app`` gave ``app``: for the views, the 503 page's command, and closing on exit."""
+    index: LazyIndex = app.extensions["newssearch"]
+    return index
+
+
+def current_index() -> SearchIndex:
+    """The index of the app handling the current request."""
+    return app_index(current_app).get()

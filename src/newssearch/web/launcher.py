@@ -1,0 +1,56 @@
+"""The server launcher: gunicorn started from Python, or Flask's debugger; each server process closes its index when it stops."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from .app import create_app
+from .index import app_index
+
+
+def serve(
+    index_dir: str | Path, host: str = "127.0.0.1", port: int = 5000, workers: int = 2, threads: int = 4, debug: bool = False, base_url: str | None = None
+) -> None:
+    """Serve the app: gunicorn with ``workers`` processes of ``threads`` threads, or Flask's debugger and reloader with ``debug``.
+
+    A search is CPU-bound Python: the threads of one process take turns under the GIL,
+    so it takes a process per core to use every core.
+    """
+    app = create_app(index_dir, base_url)
+    if debug:
+        try:
+            app.run(host=host, port=port, debug=True)
+        finally:
+            app_index(app).close()
+        return
+    print(f"Serving the index in {index_dir} at http://{host}:{port}/ (Ctrl-C to stop)", file=sys.stderr)
+    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    _Gunicorn(app, bind=address, workers=workers, threads=threads, worker_class="gthread", loglevel="warning").run()
+
+
+class _Gunicorn(BaseApplication):
+    """Gunicorn started from Python with this app and these settings, not from its command line.
+
+    Each worker process opens the index on its first search and closes it when it exits
+    (gunicorn's worker_exit hook runs in the worker), so its files are freed explicitly.
+    """
+
+    def __init__(self, app: Flask, **settings: Any) -> None:
+        self.app, self.settings = app, settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in self.settings.items():
+            self.cfg.set(name, value)
+        self.cfg.set("worker_exit", self._worker_exit)
+
+    def _worker_exit(self, server: Any, worker: Any) -> None:
+        app_index(self.app).close()
+
+    def load(self) -> Flask:
+        return self.app
