@@ -1,0 +1,155 @@
+"""The index's settings and mapping, derived from the field table (fields.py), and the
+conversion of documents to and from what the cluster stores.
+
+Analysis mirrors the Whoosh engine's, so that the parsed query's terms (already analysed
+by the one parser, querytree.py) match as indexed: words of letters and digits with
+hyphenated or dotted parts kept together, lower-cased, accent-folded, Whoosh's stop
+words, hyphenated words indexed as their parts and joined, and Snowball's English
+stemmer (Lucene's is the same Porter2 as PyStemmer's). Each text field has an ``exact``
+subfield, folded but not stemmed, for did-you-mean. The headline is also indexed into
+the body (``copy_to``), as the Whoosh engine indexes the body with its headline, while
+the stored body stays the body alone.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from ...fields import Field, Schema
+from ..base import Document, Stored
+
+TOKEN_PATTERN = r"\w+(?:[-.]\w+)*"
+WHOOSH_STOP_WORDS = (
+    "a an and are as at be by can for from have if in is it may not of on or tbd that the this to us we when will with yet you your"
+).split()
+"""Whoosh's StopFilter list, not Lucene's English one: the parser drops these words from queries."""
+MAX_ID_BYTES = 512
+"""OpenSearch's limit on a document _id; a longer article id (a long URL) is stored under its hash."""
+
+ANALYSIS: dict[str, Any] = {
+    "tokenizer": {
+        "newssearch_words": {"type": "pattern", "pattern": TOKEN_PATTERN, "group": 0, "flags": "UNICODE_CHARACTER_CLASS"}
+    },
+    "filter": {
+        "newssearch_stop": {"type": "stop", "stopwords": WHOOSH_STOP_WORDS},
+        # co-operation: "co", "operation" and "cooperation", at one position; U.S. and 3.5 stay whole
+        "newssearch_hyphens": {
+            "type": "word_delimiter_graph",
+            "type_table": [". => ALPHANUM", "_ => ALPHANUM"],
+            "generate_word_parts": True,
+            "generate_number_parts": True,
+            "catenate_words": True,
+            "catenate_numbers": True,
+            "catenate_all": True,
+            "split_on_case_change": False,
+            "split_on_numerics": False,
+            "stem_english_possessive": False,
+            "preserve_original": False,
+        },
+        "newssearch_stemmer": {"type": "snowball", "language": "English"},
+    },
+    "analyzer": {
+        "newssearch_text": {
+            "tokenizer": "newssearch_words",
+            "filter": ["lowercase", "asciifolding", "newssearch_stop", "newssearch_hyphens", "flatten_graph", "newssearch_stemmer"],
+        },
+        "newssearch_name": {
+            "tokenizer": "newssearch_words",
+            "filter": ["lowercase", "asciifolding", "newssearch_hyphens", "flatten_graph"],
+        },
+        "newssearch_exact": {"tokenizer": "newssearch_words", "filter": ["lowercase", "asciifolding"]},
+    },
+    "normalizer": {"newssearch_lower": {"type": "custom", "filter": ["lowercase", "asciifolding"]}},
+}
+
+
+def _field_mapping(field: Field, schema: Schema) -> dict[str, Any]:
+    if field.kind == "text":
+        mapping: dict[str, Any] = {
+            "type": "text",
+            "analyzer": "newssearch_text",
+            "fields": {"exact": {"type": "text", "analyzer": "newssearch_exact"}},
+        }
+        if field.name == "title" and any(f.name == "body" for f in schema.fields):
+            mapping["copy_to"] = ["body"]
+        return mapping
+    if field.kind == "name":
+        return {"type": "text", "analyzer": "newssearch_name", "fields": {"exact": {"type": "text", "analyzer": "newssearch_exact"}}}
+    if field.kind == "key":
+        return {"type": "keyword"}
+    if field.kind == "keyword":
+        return {"type": "keyword", "normalizer": "newssearch_lower"}
+    if field.kind == "datetime":
+        return {"type": "date"}
+    if field.kind == "number":
+        return {"type": "double"}
+    return {"type": "binary"}  # bytes: kept in _source, not searched
+
+
+def index_body(schema: Schema, shards: int, replicas: int) -> dict[str, Any]:
+    """A new physical index's settings and mapping. It starts without replicas and refreshes:
+    a full reindex fills it, then sets ``replicas`` and refreshes once before the alias swap."""
+    properties = {field.name: _field_mapping(field, schema) for field in schema.fields}
+    properties.update({facet.field: {"type": "keyword"} for facet in schema.facets})
+    return {
+        "settings": {
+            "index": {"number_of_shards": shards, "number_of_replicas": 0, "refresh_interval": "-1"},
+            "analysis": ANALYSIS,
+        },
+        "mappings": {
+            "dynamic": "strict",  # a field the table does not know is an error, not a guess
+            "_meta": {"newssearch_schema": schema.version, "replicas": replicas},
+            "properties": properties,
+        },
+    }
+
+
+def doc_id(article_id: str) -> str:
+    """The _id of an article: its id, or the hash of an id too long for OpenSearch."""
+    if len(article_id.encode("utf-8")) <= MAX_ID_BYTES:
+        return article_id
+    return "sha256:" + hashlib.sha256(article_id.encode("utf-8")).hexdigest()
+
+
+def to_source(document: Document, schema: Schema) -> dict[str, Any]:
+    """A document as the cluster stores it: dates in ISO form, bytes in base64, tuples as lists."""
+    source: dict[str, Any] = {}
+    for field in schema.fields:
+        value = document.get(field.name)
+        if value is None or value == "" or value == b"":
+            continue
+        if field.kind == "bytes":
+            value = base64.b64encode(value).decode("ascii")
+        elif field.kind == "datetime":
+            value = value.isoformat()
+        elif isinstance(value, tuple):
+            value = list(value)
+        source[field.name] = value
+    for facet in schema.facets:
+        if values := list(document.get(facet.field, ())):
+            source[facet.field] = values
+    return source
+
+
+def from_source(source: dict[str, Any], schema: Schema, names: tuple[str, ...]) -> dict[str, Any]:
+    """The fields ``names`` of a stored document, with the types the indexer gave them."""
+    values: dict[str, Any] = {}
+    for name in names:
+        field = schema.field(name)
+        value = source.get(name)
+        if field.kind == "bytes":
+            values[name] = base64.b64decode(value) if value else b""
+        elif field.kind == "datetime":
+            values[name] = datetime.fromisoformat(value) if value else None
+        elif field.kind == "keyword":
+            values[name] = tuple(value or ())
+        else:
+            values[name] = value if value is not None else ""
+    return values
+
+
+def stored(source: dict[str, Any], schema: Schema) -> Stored:
+    return from_source(source, schema, tuple(field.name for field in schema.stored))
