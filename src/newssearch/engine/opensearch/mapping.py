@@ -90,18 +90,19 @@ def _field_mapping(field: Field, schema: Schema) -> dict[str, Any]:
 
 
 def index_body(schema: Schema, shards: int, replicas: int) -> dict[str, Any]:
-    """A new physical index's settings and mapping. It starts without replicas and refreshes:
-    a full reindex fills it, then sets ``replicas`` and refreshes once before the alias swap."""
+    """A new physical index's settings and mapping. It refreshes only when a full reindex has
+    filled it; it has its replicas from the start, so that a node lost in the middle of the
+    reindex loses no shard of it."""
     properties = {field.name: _field_mapping(field, schema) for field in schema.fields}
     properties.update({facet.field: {"type": "keyword"} for facet in schema.facets})
     return {
         "settings": {
-            "index": {"number_of_shards": shards, "number_of_replicas": 0, "refresh_interval": "-1"},
+            "index": {"number_of_shards": shards, "number_of_replicas": replicas, "refresh_interval": "-1"},
             "analysis": ANALYSIS,
         },
         "mappings": {
             "dynamic": "strict",  # a field the table does not know is an error, not a guess
-            "_meta": {"newssearch_schema": schema.version, "replicas": replicas},
+            "_meta": {"newssearch_schema": schema.version},
             "properties": properties,
         },
     }

@@ -1,10 +1,10 @@
 """Writing to the cluster: a full rebuild into a new physical index swapped in by one alias
 change, or an incremental update of the current one, both through the bulk API.
 
-- **Full.** A new index ``NAME-<time>`` (no replicas, no refreshes while it fills) gets
-  every article; ``commit`` gives it its replicas, refreshes it, waits until its shards
-  are allocated, then moves the alias ``NAME`` from the old index to it in one atomic
-  ``_aliases`` request and deletes the old one. Searchers see the old index or the new
+- **Full.** A new index ``NAME-<time>`` (no refreshes while it fills) gets every
+  article; ``commit`` refreshes it, waits until each of its shards has a live copy,
+  then moves the alias ``NAME`` from the old index to it in one atomic ``_aliases``
+  request and deletes the old one. Searchers see the old index or the new
   one, never a half-built one. ``cancel`` deletes the new index.
 - **Incremental.** Changes are kept in a spill file until ``commit``, which sends them
   (deletes first, then additions in order) with refreshes off, then refreshes once, so
@@ -45,7 +45,7 @@ BACKOFF_SECONDS = (1, 2, 4, 8, 16, 30, 30)
 """Waits before each new try of the items a bulk request could not write: about 90 s in all,
 enough for the cluster to promote a replica of a lost node's shards."""
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
-SHARDS_SECONDS = 120
+SHARDS_WAITS = 4
 MAX_NAMED_FAILURES = 5
 
 
@@ -178,15 +178,16 @@ class OpenSearchWriter(Writer):
         self._flush()
         self._raise_failures(swapped=False)
         indices = self.client.indices
-        replicas = self.engine.settings.replicas
-        indices.put_settings(index=self.target, body={"index": {"number_of_replicas": replicas, "refresh_interval": None}})
+        indices.put_settings(index=self.target, body={"index": {"refresh_interval": None}})  # back to the default
         indices.refresh(index=self.target)
-        data_nodes = self.client.cluster.health()["number_of_data_nodes"]
-        status = "green" if data_nodes > replicas else "yellow"  # replicas need a node each beside the primary
-        wait = {"wait_for_status": status, "timeout": f"{SHARDS_SECONDS}s"}  # "timeout" as a keyword is the client's own
-        health = self.client.cluster.health(index=self.target, params=wait, request_timeout=SHARDS_SECONDS + 30)
+        # Every primary active (yellow) is enough to swap: replicas are copied while the new index
+        # serves, as after any node loss; waiting for green would wait out the delayed allocation.
+        for _ in range(SHARDS_WAITS):  # each health call waits up to 30 s on the server, then answers 408
+            health = self.client.cluster.health(index=self.target, wait_for_status="yellow", request_timeout=60, ignore=408)
+            if not health["timed_out"]:
+                break
         if health["status"] == "red":
-            raise NewssearchError(f"the new index {self.target} has shards with no copy after {SHARDS_SECONDS} s: the old index stays")
+            raise NewssearchError(f"the new index {self.target} has shards with no copy after {SHARDS_WAITS * 30} s: the old index stays")
         alias = self.engine.settings.index
         old = self.engine.holders()
         actions: list[dict[str, Any]] = [{"remove": {"index": name, "alias": alias}} for name in old if name != alias]
