@@ -96,9 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args(argv)
 
-    from newssearch.engine.whoosh.store import exists  # after argparse, so --help is quick
+    from newssearch.engine import open_engine  # after argparse, so --help is quick
 
-    if not exists(args.index):
+    if not open_engine(args.index).exists():
         build_reuters_index(args.index)
     with serving(args.index) as server:
         print(f"Serving {args.index} at {server.url}; {args.hostile} hostile clients and 1 normal client for {args.seconds:g} s ...", flush=True)

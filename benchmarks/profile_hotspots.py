@@ -95,11 +95,15 @@ def main() -> None:
         atexit.register(shutil.rmtree, folder, True)
         snapshot.use(snapshot.extract(args.commit, Path(folder)))
 
-    import newssearch.indexer as indexer
-    from newssearch import SearchIndex, reindex, search
+    try:
+        from newssearch.engine.whoosh import writing  # where the writer is chosen since the engine seam
+    except ImportError:  # an older snapshot
+        import newssearch.indexer as writing  # type: ignore[no-redef]
     from perf.corpus import reuters_files
     from perf.phases import search_request
     from perf.queries import QUERIES
+
+    from newssearch import SearchIndex, reindex, search
 
     tmp = Path(tempfile.mkdtemp(prefix="newssearch-profile-"))
     atexit.register(shutil.rmtree, tmp, True)
@@ -117,7 +121,7 @@ def main() -> None:
         print(reports[-1], flush=True)
 
     record("reindex", "full reindex as shipped, parent process", *profiled(lambda: reindex(archive, tmp / "a", full=True)))
-    indexer.PARALLEL_BYTES = sys.maxsize  # one process: the workers' analysis and writing become visible
+    writing.PARALLEL_BYTES = sys.maxsize  # one process: the workers' analysis and writing become visible
     record("reindex-1proc", "full reindex in one process", *profiled(lambda: reindex(archive, tmp / "b", full=True)))
     index = SearchIndex(tmp / "a")
     for query in QUERIES:  # warm up, as a running server is

@@ -224,9 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-requests", type=int, default=MAX_REQUESTS_PER_CLIENT, help="per client")
     args = parser.parse_args(argv)
 
-    from newssearch.engine.whoosh.store import exists  # after argparse, so --help is quick
+    from newssearch.engine import open_engine  # after argparse, so --help is quick
 
-    if not exists(args.index):
+    if not open_engine(args.index).exists():
         build_reuters_index(args.index)
     with serving(args.index, threads=args.threads) as server:
         print(f"Serving {args.index} at {server.url} ({args.threads} threads); {args.clients} clients for {args.seconds:g} s ...", flush=True)

@@ -105,7 +105,7 @@ KINDS: dict[str, Callable[[str, random.Random], str | None]] = {
 def phrases(index: SearchIndex, rng: random.Random, counts: dict[str, int], min_count: int) -> list[list[str]]:
     """Every 2- and 3-word window of the headlines whose words are letters only (3+), seen ``min_count``
     times, not all stop words."""
-    reader = index.searcher().reader()
+    reader = index.engine.searcher().reader()  # type: ignore[attr-defined]  # the Whoosh engine's
     found: set[tuple[str, ...]] = set()
     for stored in reader.all_stored_fields():
         words = stored.get("title", "").lower().split()
@@ -132,7 +132,7 @@ def misspell(phrase: list[str], kind: str, rng: random.Random, counts: dict[str,
 
 def run(index: SearchIndex, misspelled: int, correct: int, seed: int, min_count: int) -> None:
     rng = random.Random(seed)
-    reader = index.searcher().reader()
+    reader = index.engine.searcher().reader()  # type: ignore[attr-defined]  # the Whoosh engine's
     loaded = speller(index.index_dir, reader)
     if loaded is None:
         sys.exit(f"no words file for generation {reader.generation()} in {index.index_dir}: reindex --full it")

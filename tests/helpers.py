@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -65,7 +66,8 @@ def bbc_article(name: str) -> tuple[str, list[str]]:
 SEED_ID = "commonspace/000_b3d05c4e7c5a75c5.txt"
 SEED_TITLE = "Blinken and Lavrov meet in India for first time since full-scale Ukraine invasion"
 ATOM = "{http://www.w3.org/2005/Atom}"
-OUR_SCRIPT = '<script src="/static/app.js" defer></script>'
+OUR_SCRIPT = re.compile(r'<script src="/assets/[0-9a-f]{12}/app\.js" defer></script>')
+"""The page's one script, at its fingerprinted URL."""
 
 XSS = "window.__xss=1"
 SAFE_URL = "https://example.com/news/2024/safe?x=1&y=<2>"
@@ -193,6 +195,14 @@ def mounted(target: Path, *mount_args: str, read_only: bool = False) -> Iterator
         yield
     finally:
         subprocess.run(["umount", "--lazy", str(target)], check=True)
+
+
+def stored_articles(index_dir: Path) -> dict[str, dict[str, Any]]:
+    """Every article of a Whoosh index with all its stored fields, by id (opening the index afresh)."""
+    from newssearch.engine.whoosh.store import open_index
+
+    with open_index(index_dir).searcher() as searcher:
+        return {fields["id"]: fields for fields in searcher.all_stored_fields()}
 
 
 # A real OpenSearch cluster (scripts/opensearch-cluster) ----------------------------------------

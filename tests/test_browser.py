@@ -5,10 +5,15 @@ These tests never skip: without /usr/bin/chromium they fail and say how to insta
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from helpers import HOSTILE_QUERIES, HOSTILE_RECORDS, ROOT, SEED_TITLE, running, write_hostile_archive
 from playwright.sync_api import Browser, Page, expect
 
@@ -149,3 +154,177 @@ def test_hostile_articles_and_queries_run_no_script(page: Page, hostile_site: st
         page.wait_for_load_state()
         expect(page.get_by_label("Search the archive")).to_have_value(hostile)
         assert page.evaluate("window.__xss") is None and dialogs == []
+
+
+# The page a newsroom would pick (issue 12): phone filters, page size, back link, export,
+# search as you type, focus, accessibility ----------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    """A fresh page at phone size (390x844), failing the test on any browser error, as ``page``."""
+    context = browser.new_context(viewport=PHONE, accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    yield page
+    context.close()
+    assert errors == [], "the browser reported errors"
+
+
+def assert_accessible(page: Page, what: str) -> None:
+    """axe-core (the copy the axe-playwright-python package ships) finds no violation on the page as it is now."""
+    results = Axe().run(page)
+    assert results.violations_count == 0, f"{what}: {results.generate_report()}"
+
+
+def screenshot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / name, full_page=True)
+
+
+def test_phone_reaches_the_filters_at_the_top_and_desktop_shows_them_beside(phone: Page, page: Page, site: str) -> None:
+    phone.goto(f"{site}/?q=oil")
+    control = phone.locator("details.filters > summary")
+    first_hit = phone.locator(".hit").first
+    expect(control).to_have_text("Filters")
+    expect(phone.locator(".facets")).to_be_hidden()
+    control_box, hit_box = control.bounding_box(), first_hit.bounding_box()
+    assert control_box and hit_box and control_box["y"] < hit_box["y"] < 844, "the Filters control is not above the results"
+    for switch in phone.locator(".controls a").all():  # "Sort by", "Favour recent", page sizes: each on one line
+        box = switch.bounding_box()
+        assert box and box["height"] < 30, f"{switch.inner_text()!r} wraps"
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways"
+    assert_accessible(phone, "phone, filters closed")
+    control.click()
+    expect(phone.locator(".facets")).to_be_visible()
+    assert_accessible(phone, "phone, filters open")
+    screenshot(phone, "search-phone-filters-open.png")
+    phone.locator('.facet a[data-facet="source"]', has_text="Reuters").click()
+    expect(phone).to_have_url(f"{site}/?q=oil&source=Reuters")
+    expect(phone.locator("details.filters > summary")).to_have_text("Filters (1 active)")
+
+    page.goto(f"{site}/?q=oil")
+    expect(page.locator("details.filters > summary")).to_be_hidden()
+    facets, results = page.locator(".facets").bounding_box(), page.locator(".results").bounding_box()
+    assert facets and results and facets["x"] > results["x"] + results["width"] - 1, "the facets are not beside the results"
+    assert_accessible(page, "desktop search page")
+    screenshot(page, "search-desktop.png")
+
+
+def test_phone_filters_open_without_javascript(browser: Browser, site: str) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    page = context.new_page()
+    page.goto(f"{site}/?q=oil")
+    expect(page.locator(".facets")).to_be_hidden()
+    page.get_by_text("Filters", exact=True).click()
+    expect(page.locator(".facets")).to_be_visible()
+    context.close()
+
+
+def test_page_size_changes_the_count(page: Page, site: str) -> None:
+    page.goto(f"{site}/?q=oil")
+    expect(page.locator(".hit")).to_have_count(10)
+    page.get_by_role("link", name="25 results per page").click()
+    expect(page).to_have_url(f"{site}/?q=oil&page-size=25")
+    expect(page.locator(".hit")).to_have_count(25)
+    page.get_by_role("link", name="Next →").click()
+    expect(page).to_have_url(f"{site}/?q=oil&page-size=25&page=2")
+
+
+def test_back_link_restores_a_filtered_page_two(page: Page, site: str) -> None:
+    results = f"{site}/?q=oil&sort=newest&page-size=25&source=Reuters&page=2"  # in the order the page's links spell them
+    page.goto(results)
+    titles = page.locator(".hit h2").all_inner_texts()
+    page.locator(".hit h2 a").nth(3).click()
+    expect(page).to_have_url(re.compile(r"/article/"))
+    assert_accessible(page, "article page")
+    screenshot(page, "article.png")
+    page.get_by_role("link", name="← Results for “oil”").click()
+    expect(page).to_have_url(results)
+    expect(page.locator(".hit h2")).to_have_text(titles)
+    expect(page.locator(".pagination [aria-current='page']")).to_have_text("2")
+
+
+def test_export_downloads_every_result_as_csv_and_json(phone: Page, site: str) -> None:
+    phone.goto(f"{site}/?q=oil&source=Reuters")
+    total = int(re.sub(r"\D", "", phone.locator("h1").inner_text().split(" ")[0]))
+    with phone.expect_download() as csv_download:
+        phone.get_by_role("link", name="Download all results as CSV").click()
+    rows = list(csv.DictReader(io.StringIO(Path(csv_download.value.path()).read_text(encoding="utf-8"))))
+    assert csv_download.value.suggested_filename == "newssearch-oil.csv" and len(rows) == total > 10
+    assert {row["source"] for row in rows} == {"Reuters"}
+    with phone.expect_download() as json_download:
+        phone.get_by_role("link", name="Download all results as JSON").click()
+    exported = json.loads(Path(json_download.value.path()).read_text(encoding="utf-8"))
+    assert [hit["id"] for hit in exported["hits"]] == [row["id"] for row in rows]
+
+
+def test_results_update_as_you_type_and_the_url_follows(page: Page, site: str) -> None:
+    page.goto(f"{site}/")
+    box = page.get_by_label("Search the archive")
+    expect(box).to_be_focused()  # every results page starts in the search box
+    page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+    box.press_sequentially("cocoa", delay=40)
+    expect(page).to_have_url(f"{site}/?q=cocoa")
+    expect(page.locator("h1")).to_contain_text("for “cocoa”")
+    expect(page.locator(".hit mark").first).to_have_text(re.compile("cocoa", re.IGNORECASE))
+    expect(page.locator("#search-status")).to_have_text(re.compile(r"^\d+ results? for “cocoa”$"))
+    assert page.evaluate("window.__sameDocument") is True, "the page reloaded"
+    expect(box).to_be_focused()  # typing goes on undisturbed
+    box.press("Enter")
+    expect(page.locator("h1")).to_be_focused()  # after a search, focus on the results heading
+    assert page.evaluate("window.__sameDocument") is True
+    first = page.locator(".hit h2").first.inner_text()
+    page.locator(".hit h2 a").first.click()
+    expect(page).to_have_url(re.compile(r"/article/.*\?q=cocoa$"))
+    page.go_back()  # Back returns to what was typed
+    expect(page).to_have_url(f"{site}/?q=cocoa")
+    expect(page.locator(".hit h2").first).to_have_text(first)
+    assert_accessible(page, "results after typing")
+
+
+def test_typing_keeps_the_filters_and_the_skip_link_stays_first(page: Page, site: str) -> None:
+    page.goto(f"{site}/?source=Reuters")
+    box = page.get_by_label("Search the archive")
+    box.press_sequentially("oil", delay=40)
+    expect(page).to_have_url(f"{site}/?q=oil&source=Reuters")
+    expect(page.locator(".chip")).to_have_text(re.compile("Source: Reuters"))
+    first = page.evaluate("""() => [...document.querySelectorAll('a[href], button, input:not([type=hidden]), summary, [tabindex]')]
+        .filter((el) => el.tabIndex >= 0)[0].className""")
+    assert first == "skip-link"
+    assert page.evaluate("[...document.querySelectorAll('[tabindex]')].every((el) => el.tabIndex <= 0)")
+
+
+def test_submitting_without_javascript_works_as_before(browser: Browser, site: str) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(f"{site}/?source=Reuters")
+    page.get_by_label("Search the archive").fill("cocoa")
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(f"{site}/?q=cocoa&source=Reuters")
+    expect(page.get_by_label("Search the archive")).to_be_focused()  # a new page: focus in the box
+    expect(page.locator(".hit mark").first).to_have_text(re.compile("cocoa", re.IGNORECASE))
+    context.close()
+
+
+def test_every_page_type_passes_axe(browser: Browser, site: str) -> None:
+    """Each kind of page at both sizes, error pages included (whose status the console reports, so no error listener here)."""
+    for viewport in (DESKTOP, PHONE):
+        context = browser.new_context(viewport=viewport)
+        viewer = context.new_page()
+        for url in ("/", "/?q=zzxqvw", "/?facet=tags&facet-q=pal", "/?q=oil&year=1987", "/article/reuters-821", "/no-such-page", "/?page=x"):
+            viewer.goto(f"{site}{url}")
+            assert_accessible(viewer, f"{url} at {viewport['width']}px")
+        context.close()
+
+
+def test_the_axe_probe_sees_a_violation(page: Page) -> None:
+    """The control for the axe tests: on a page with an unlabelled image and field, axe does report them."""
+    page.set_content('<html lang="en"><title>t</title><main><img src="data:,"><input type="text"></main></html>')
+    ids = {violation["id"] for violation in Axe().run(page).response["violations"]}
+    assert {"image-alt", "label"} <= ids

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from newssearch import SearchIndex, SearchRequest, reindex, search
 from newssearch.engine.whoosh.docvalues import LRU, doc_values
+from newssearch.engine.whoosh.searching import facet_fields
+from newssearch.fields import SCHEMA
 
 
 def test_lru_keeps_the_most_recently_used_within_its_budget() -> None:
@@ -39,13 +41,13 @@ def test_values_follow_each_reindex_including_deletions(tmp_path: Path) -> None:
     write("b", "Paper")
     reindex(archive, tmp_path / "index")
     index = SearchIndex(tmp_path / "index")
-    before = search(index, SearchRequest("cocoa", facets=True, sources=("wire",)))
+    before = search(index, SearchRequest("cocoa", facets=True, filters={"source": ("wire",)}))
     assert before.total == 2 and [(v.value, v.count) for v in before.facets["source"]] == [("Wire", 2)]
-    first = doc_values(index.searcher())
-    assert doc_values(index.searcher()).timestamps is first.timestamps  # one load per version
+    first = doc_values(index.engine.searcher(), facet_fields(SCHEMA))
+    assert doc_values(index.engine.searcher(), facet_fields(SCHEMA)).timestamps is first.timestamps  # one load per version
 
     write("a", "Wire")  # one article fewer in a changed file: a deletion in an old segment
     reindex(archive, tmp_path / "index")
-    after = search(index, SearchRequest("cocoa", facets=True, sources=("wire",)))
+    after = search(index, SearchRequest("cocoa", facets=True, filters={"source": ("wire",)}))
     assert after.total == 1 and [(v.value, v.count) for v in after.facets["source"]] == [("Wire", 1)]
-    assert doc_values(index.searcher()).timestamps is not first.timestamps
+    assert doc_values(index.engine.searcher(), facet_fields(SCHEMA)).timestamps is not first.timestamps

@@ -8,6 +8,7 @@ import json
 import tarfile
 from pathlib import Path
 
+import helpers
 import pytest
 from click.testing import CliRunner
 from helpers import BBC_TAR, REUTERS, bbc_article
@@ -17,8 +18,8 @@ from whoosh.analysis import STOP_WORDS
 
 from newssearch import SearchIndex, SearchRequest, get_article, reindex, search
 from newssearch.cli import main
-from newssearch.indexer import ReindexReport
 from newssearch.engine.whoosh.schema import TOKEN_PATTERN
+from newssearch.indexer import ReindexReport
 
 FOOTER = "Copyright 2005 The Daily Example. All rights reserved. Sign up for our newsletter."
 
@@ -132,7 +133,7 @@ def test_no_bbc_article_text_is_taken_for_furniture(archive_index: tuple[Reindex
 def stored_articles(archive_index: tuple[ReindexReport, SearchIndex]) -> dict[str, list[tuple[str, str]]]:
     """(id, body) of the stored articles with six words or more, by the reader that read them."""
     kinds: dict[str, list[tuple[str, str]]] = {}
-    for doc in archive_index[1].searcher().all_stored_fields():
+    for doc in helpers.stored_articles(archive_index[1].index_dir).values():
         suffix = doc["path"].rsplit(".", 1)[-1]
         kind = {"jsonl": "export", "json": "export", "csv": "export"}.get(suffix, suffix)
         if len(TOKEN_PATTERN.findall(doc["body"])) >= 6:
@@ -167,8 +168,7 @@ def page_text(n: int, state: int) -> str:
 
 
 def stored(index_dir: Path) -> dict[str, tuple[str, str]]:
-    with SearchIndex(index_dir).searcher() as searcher:
-        return {doc["id"]: (doc["title"], doc["body"]) for doc in searcher.all_stored_fields()}
+    return {doc["id"]: (doc["title"], doc["body"]) for doc in helpers.stored_articles(index_dir).values()}
 
 
 @settings(max_examples=6, deadline=None, derandomize=True)

@@ -13,18 +13,20 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from helpers import SAMPLE, SEED, bbc_article, link_reuters, reuters_files
+from helpers import SAMPLE, SEED, bbc_article, link_reuters, reuters_files, stored_articles, write_export
 
 from newssearch import IndexLocked, NewssearchError, SearchIndex, SearchRequest, get_article, index_stats, reindex, search
-from newssearch.engine.whoosh.store import write_lock
+from newssearch.engine import open_engine
+from newssearch.engine.base import Query
+from newssearch.engine.whoosh.store import open_index, write_lock
+from newssearch.fields import SCHEMA, Facet, Schema
 
 
 def snapshot(index_dir: Path) -> dict[str, tuple]:
     """Every article in an index as comparable values."""
-    searcher = SearchIndex(index_dir).searcher()
     return {
         doc["id"]: (doc["title"], doc["body"], doc["path"], doc.get("published"), doc.get("source"), doc.get("tags"))
-        for doc in searcher.all_stored_fields()
+        for doc in stored_articles(index_dir).values()
     }
 
 
@@ -35,7 +37,7 @@ def test_all_reuters_articles_are_indexed(reuters_index: SearchIndex) -> None:
     first = get_article(reuters_index, "reuters-1")
     assert (first.title, first.date) == ("BAHIA COCOA REVIEW", datetime(1987, 2, 26, 15, 1, 1))
     last = get_article(reuters_index, "reuters-21578")
-    assert (last.title, last.date, last.tags) == ("AMERICAN EXCHANGE INTRODUCES INSTITUTIONAL INDEX", datetime(1987, 10, 19, 13, 30, 41), ("usa",))
+    assert (last.title, last.date, last.tags) == ("AMERICAN EXCHANGE INTRODUCES INSTITUTIONAL INDEX", datetime(1987, 10, 19, 13, 30, 41), ("place:usa",))
     odd_byte = get_article(reuters_index, "reuters-17980")  # holds reut2-017's one non-UTF-8 byte
     assert (odd_byte.title, odd_byte.date) == ("LAWSON SAYS LOUVRE CURRENCY ACCORD SATISFACTORY", datetime(1987, 6, 2, 9, 14, 36))
 
@@ -86,10 +88,10 @@ def test_reindex_with_nothing_changed_reads_nothing(tmp_path: Path) -> None:
     archive, index = tmp_path / "archive", tmp_path / "index"
     build_archive(archive)
     reindex(archive, index)
-    generation = SearchIndex(index).searcher().reader().generation()
+    generation = open_index(index).latest_generation()
     again = reindex(archive, index)
     assert (again.files_read, again.added, again.updated, again.removed) == (0, 0, 0, 0)
-    assert SearchIndex(index).searcher().reader().generation() == generation
+    assert open_index(index).latest_generation() == generation
 
 
 def test_bad_files_are_reported_and_the_rest_indexed(tmp_path: Path) -> None:
@@ -208,5 +210,42 @@ def test_an_empty_archive_does_not_empty_the_index_unless_asked(tmp_path: Path) 
     archive.mkdir()  # as an unmounted drive's mount point looks
     with pytest.raises(NewssearchError, match="holds no articles: not emptying the index"):
         reindex(archive, index_dir)
-    assert SearchIndex(index_dir).searcher().doc_count() == 3006
+    assert open_index(index_dir).doc_count() == 3006
     assert reindex(archive, index_dir, full=True).articles == 0
+
+
+AUTHOR = Facet("author", "Author", "author", lambda article: [article.author] if article.author else [])
+"""A facet newssearch does not have, as a deployment (or tests/test_fields.py) adds one."""
+
+
+def author_counts(index: Path, schema: Schema) -> dict[str, int]:
+    with open_engine(index, schema) as engine:
+        matches = engine.search(Query("", facets=True))
+    assert matches.facets is not None
+    return matches.facets["author"]
+
+
+def test_a_facet_added_to_the_schema_is_indexed_fully_and_incrementally(tmp_path: Path) -> None:
+    archive, index, schema = tmp_path / "archive", tmp_path / "index", SCHEMA.with_facet(AUTHOR)
+    grain = {"title": "Grain", "body": "Wheat and barley prices rose."}
+    write_export(archive / "a.jsonl", [{"id": "a1", "author": "Doe, Jane", **grain}, {"id": "a2", "author": "Roe", **grain}])
+    write_export(archive / "b.jsonl", [{"id": "b1", **grain}])  # no author: no value
+    reindex(archive, index, schema=schema)
+    assert author_counts(index, schema) == {"Doe, Jane": 1, "Roe": 1}  # a value with a comma stays one value
+    with open_engine(index, schema) as engine:
+        assert [match.id for match in engine.search(Query("wheat", filters={"author": ("Doe, Jane",)})).hits] == ["a1"]
+
+    write_export(archive / "b.jsonl", [{"id": "b1", "author": "Roe", **grain}])
+    reindex(archive, index, schema=schema)
+    assert author_counts(index, schema) == {"Doe, Jane": 1, "Roe": 2}
+    reindex(archive, tmp_path / "full", full=True, schema=schema)
+    assert stored_articles(index) == stored_articles(tmp_path / "full")
+
+
+def test_an_index_built_with_other_facets_is_not_written_with_these(tmp_path: Path) -> None:
+    archive, index = tmp_path / "archive", tmp_path / "index"
+    write_export(archive / "a.jsonl", [{"id": "a1", "title": "Grain", "body": "Wheat", "author": "Roe"}])
+    reindex(archive, index, schema=SCHEMA.with_facet(AUTHOR))
+    with pytest.raises(NewssearchError, match="built with other fields or facets.*delete the index folder"):
+        reindex(archive, index)
+    assert author_counts(index, SCHEMA.with_facet(AUTHOR)) == {"Roe": 1}  # untouched

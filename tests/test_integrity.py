@@ -19,16 +19,27 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from helpers import (
+    SUBPROCESS_TIMEOUT,
+    assert_one_line_error,
+    kill,
+    link_reuters,
+    mounted,
+    run,
+    start_reindex,
+    stored_articles,
+    wait_until,
+    write_export,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import SUBPROCESS_TIMEOUT, assert_one_line_error, kill, link_reuters, mounted, run, start_reindex, wait_until, write_export
-
-from newssearch import ReindexReport, reindex, indexer
+from newssearch import ReindexReport, reindex
 from newssearch.cli import EXIT_SKIPPED, main
+from newssearch.engine.whoosh import writing
+from newssearch.engine.whoosh.store import REPORT_FILE
 from newssearch.errors import MAX_PROBLEMS_PER_FILE
 from newssearch.readers import READERS
-from newssearch.engine.whoosh.store import REPORT_FILE, open_index
 
 
 def good_archive(archive: Path) -> None:
@@ -45,12 +56,6 @@ def reindex_cli(archive: Path, index_dir: Path, *flags: str) -> tuple[int, dict[
 # 1. The same article id in several files -------------------------------------------------
 
 
-def stored(index_dir: Path) -> dict[str, dict[str, Any]]:
-    """Every stored field of every article, by id."""
-    with open_index(index_dir).searcher() as searcher:
-        return {fields["id"]: fields for fields in searcher.all_stored_fields()}
-
-
 def duplicates(report: ReindexReport) -> list[tuple[str, str, str]]:
     return [(p.path, p.location, p.reason) for p in report.problems if p.reason.startswith("duplicate article id")]
 
@@ -61,21 +66,19 @@ def test_the_first_path_and_record_wins_whatever_the_history(tmp_path: Path) -> 
     reindex(archive, index_dir)
     write_export(archive / "a.jsonl", [{"id": "Y", "title": "Other", "body": "y"}, {"id": "X", "title": "From a", "body": "a's copy"}])
     report = reindex(archive, index_dir)  # a.jsonl sorts first: its copy wins, though b's was indexed first
-    assert stored(index_dir)["X"]["title"] == "From a"
+    assert stored_articles(index_dir)["X"]["title"] == "From a"
     assert duplicates(report) == [("b.jsonl", "line 1", "duplicate article id 'X': the copy in a.jsonl (line 2) is indexed")]
     os.utime(archive / "b.jsonl", ns=(1, 1))  # a touch of the losing file changes nothing ...
-    assert duplicates(reindex(archive, index_dir)) == duplicates(report) and stored(index_dir)["X"]["title"] == "From a"
+    assert duplicates(reindex(archive, index_dir)) == duplicates(report) and stored_articles(index_dir)["X"]["title"] == "From a"
     assert duplicates(reindex(archive, index_dir)) == duplicates(report)  # ... and every summary reports it
     (archive / "a.jsonl").unlink()  # the losing copy comes back when the winner goes
     report = reindex(archive, index_dir)
-    assert stored(index_dir)["X"]["title"] == "From b" and duplicates(report) == []
+    assert stored_articles(index_dir)["X"]["title"] == "From b" and duplicates(report) == []
     assert report.skipped == []
 
 
 FILE_NAMES = ["a/x.jsonl", "a0.jsonl", "b.jsonl", "z.jsonl"]  # a/x.jsonl sorts before a0.jsonl; the folder walk meets it after
-records = st.lists(
-    st.fixed_dictionaries({"id": st.sampled_from("XYZ"), "title": st.sampled_from(["One", "Two", "Three"])}), max_size=3
-)
+records = st.lists(st.fixed_dictionaries({"id": st.sampled_from("XYZ"), "title": st.sampled_from(["One", "Two", "Three"])}), max_size=3)
 steps = st.lists(
     st.one_of(
         st.tuples(st.just("write"), st.sampled_from(FILE_NAMES), records),  # add or change
@@ -116,7 +119,7 @@ def test_incremental_reindex_equals_full_whatever_happens_to_files_sharing_ids(t
         incremental = reindex(archive, index_dir)
         shutil.rmtree(base / "full", ignore_errors=True)
         full = reindex(archive, base / "full", full=True)
-        assert stored(index_dir) == stored(base / "full"), steps
+        assert stored_articles(index_dir) == stored_articles(base / "full"), steps
         assert duplicates(incremental) == duplicates(full), steps
         assert (incremental.articles, incremental.duplicates) == (full.articles, full.duplicates)
 
@@ -170,7 +173,12 @@ def test_a_file_of_many_bad_lines_lists_20_and_counts_the_rest(tmp_path: Path) -
     assert len(bomb) == MAX_PROBLEMS_PER_FILE + 1
     assert [p["location"] for p in bomb[:3]] == ["line 2", "line 3", "line 4"]
     more = bad_lines - MAX_PROBLEMS_PER_FILE
-    assert bomb[-1] == {"path": "bomb.jsonl.gz", "reason": f"{more:,} more problems not listed ({more:,} of them skipped)", "location": "", "skipped": True}
+    assert bomb[-1] == {
+        "path": "bomb.jsonl.gz",
+        "reason": f"{more:,} more problems not listed ({more:,} of them skipped)",
+        "location": "",
+        "skipped": True,
+    }
     assert (index_dir / REPORT_FILE).stat().st_size < 10_000
     text = CliRunner().invoke(main, ["reindex", "--archive", str(archive), "--index", str(index_dir), "--full"])
     assert len(text.output.splitlines()) < 30, text.output
@@ -194,7 +202,7 @@ def test_readmes_and_the_ignore_files_patterns_are_not_indexed_but_counted(tmp_p
     (archive / ".newssearchignore").write_text("# not articles\ndrafts/\n/notes.txt\n!/README.txt\n")
     code, summary = reindex_cli(archive, index_dir)
     assert (code, summary["files"], summary["files_ignored"], summary["problems"]) == (0, 3, 4, [])
-    assert sorted(article["path"] for article in stored(index_dir).values()) == ["README.txt", "good.jsonl", "sub/notes.txt"]
+    assert sorted(article["path"] for article in stored_articles(index_dir).values()) == ["README.txt", "good.jsonl", "sub/notes.txt"]
     text = CliRunner().invoke(main, ["reindex", "--archive", str(archive), "--index", str(index_dir)])
     assert "Ignored: 4 files" in text.output
 
@@ -216,7 +224,7 @@ def parallel_archive(archive: Path) -> None:
     if (os.cpu_count() or 1) < 2:
         pytest.skip("the writer uses one process on a single core")
     link_reuters(archive, 6)
-    assert sum(path.stat().st_size for path in archive.iterdir()) > indexer.PARALLEL_BYTES
+    assert sum(path.stat().st_size for path in archive.iterdir()) > writing.PARALLEL_BYTES
 
 
 def children(pid: int) -> list[int]:
@@ -260,12 +268,12 @@ def test_a_worker_that_fails_is_one_line_and_nothing_is_committed(tmp_path: Path
     parallel_archive(archive)
     good_archive(tmp_path / "small")
     reindex(tmp_path / "small", index_dir)
-    before = stored(index_dir)
+    before = stored_articles(index_dir)
     command = [sys.executable, "-c", WORKER_FAILS, "reindex", "--archive", str(archive), "--index", str(index_dir), "--full"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT)
     assert result.returncode == 1 and result.stdout == ""
     assert_one_line_error(result.stderr, f"cannot write the index in {index_dir}", "Read-only file system")
-    assert stored(index_dir) == before
+    assert stored_articles(index_dir) == before
 
 
 def test_workers_end_with_a_killed_reindex_and_the_next_one_runs_at_once(tmp_path: Path) -> None:

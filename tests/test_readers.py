@@ -66,7 +66,7 @@ def test_reuters_records_with_dates_titles_tags() -> None:
     first = result.articles[0]
     assert (first.id, first.title, first.source) == ("reuters-1", "BAHIA COCOA REVIEW", "Reuters")
     assert first.date == datetime(1987, 2, 26, 15, 1, 1)
-    assert first.tags == ("cocoa", "el-salvador", "usa", "uruguay")
+    assert first.tags == ("topic:cocoa", "place:el-salvador", "place:usa", "place:uruguay")
     assert first.body.startswith("SALVADOR, Feb 26 - Showers continued throughout the week")
     assert "&#" not in first.body and "\x03" not in first.body
 
@@ -199,3 +199,58 @@ def test_latin1_text_is_read_with_a_warning(tmp_path: Path) -> None:
     result = read(tmp_path / "cafe.txt")
     assert result.articles[0].title == "Café society"
     assert result.problems[0].location == "line 1" and not result.problems[0].skipped
+
+
+SITE_PAGE = """<!doctype html><html><head><title>Council passes the budget</title>{head}</head>
+<body><article><h1>Council passes the budget</h1><p>{text}</p></article></body></html>"""
+SITE_TEXT = " ".join(["The council voted on the new budget for the coming year after a long debate."] * 3)
+
+
+def site_page(folder: Path, name: str, head: str) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(SITE_PAGE.format(head=head, text=SITE_TEXT), encoding="utf-8")
+    return name
+
+
+def test_html_source_is_the_site_name_the_page_gives(tmp_path: Path) -> None:
+    heads = {
+        "og.html": '<meta property="og:site_name" content="Daily Planet">',
+        "app.html": '<meta name="application-name" content="Daily Planet">',
+        "ld.html": '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "NewsArticle", '
+        '"headline": "Council passes the budget", "publisher": {"@type": "Organization", "name": "Daily Planet"}}</script>',
+    }
+    for name, head in heads.items():
+        site_page(tmp_path, name, head)
+        [article] = read(tmp_path / name).articles
+        assert article.source == "Daily Planet", name
+
+
+def test_html_without_a_site_name_takes_the_folder_default_then_the_url_host(tmp_path: Path) -> None:
+    canonical = '<link rel="canonical" href="https://www.planet.example/news/1">'
+    facebook = '<meta property="article:publisher" content="https://www.facebook.com/dailyplanet">'
+    site_page(tmp_path / "loose", "host.html", canonical + facebook)
+    site_page(tmp_path / "loose", "none.html", "")
+    site_page(tmp_path / "planet", "host.html", canonical)
+    site_page(tmp_path / "planet", "named.html", '<meta property="og:site_name" content="The Daily Planet">' + canonical)
+    (tmp_path / "planet" / ".newssearch.toml").write_text('source = "Daily Planet"\n', encoding="utf-8")
+    paths = ("loose/host.html", "loose/none.html", "planet/host.html", "planet/named.html")
+    source = {path: read(tmp_path / path, path).articles[0].source for path in paths}
+    assert source == {
+        "loose/host.html": "planet.example",  # not the Facebook page, not www.
+        "loose/none.html": "",
+        "planet/host.html": "Daily Planet",  # the folder's name before the URL's host
+        "planet/named.html": "The Daily Planet",  # the page's own name before the folder's
+    }
+
+
+def test_a_page_or_record_gives_its_language_when_it_is_a_language_tag(tmp_path: Path) -> None:
+    site_page(tmp_path, "en.html", "")
+    (tmp_path / "gb.html").write_text((tmp_path / "en.html").read_text().replace("<html>", '<html class="x" lang="en-GB">'), "utf-8")
+    (tmp_path / "bad.html").write_text((tmp_path / "en.html").read_text().replace("<html>", "<html lang='english please'>"), encoding="utf-8")
+    assert [read(tmp_path / name).articles[0].language for name in ("en.html", "gb.html", "bad.html")] == ["", "en-GB", ""]
+    records = '{"title": "A", "body": "B", "language": "pt-BR"}\n{"title": "C", "body": "D", "language": "Portuguese!"}\n'
+    (tmp_path / "a.jsonl").write_text(records, encoding="utf-8")
+    result = read(tmp_path / "a.jsonl")
+    assert [a.language for a in result.articles] == ["pt-BR", ""]
+    [problem] = result.problems
+    assert (problem.location, problem.skipped) == ("line 2", False) and "not a language tag" in problem.reason

@@ -65,7 +65,7 @@ def test_word_counts_stay_exact_across_incremental_reindexes(tmp_path: Path) -> 
     assert not report.full and report.removed == 2 and report.added == 2
 
     index = SearchIndex(index_dir)
-    reader = index.searcher().reader()
+    reader = index.engine.searcher().reader()  # type: ignore[attr-defined]
     counts = vocabulary.Vocabulary.load(vocabulary.path(index_dir, reader.generation()))
     recount = Counter[str]()
     for stored in reader.all_stored_fields():

@@ -1,9 +1,10 @@
-"""The engine's two patches to Whoosh (whoosh_fix.py): what they replace, and that what they
-promise holds on a small index built here."""
+"""The engine's two patches to Whoosh (engine/whoosh/patches.py): applied to the engine's own
+readers only, never to Whoosh globally, and what they promise holds on a small index built here."""
 
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,15 +12,19 @@ from helpers import write_export
 from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.reading import SegmentReader
 
-import newssearch  # noqa: F401  (applies the patches, as any use of newssearch does)
-from newssearch import reindex
-from newssearch.engine.whoosh import patches as whoosh_fix
+from newssearch import SearchIndex, reindex
+from newssearch.engine.whoosh import patches
 from newssearch.engine.whoosh.store import open_index
 
+UNPATCHED_CACHED_READER = W3PerDocReader._cached_reader
 
-def test_importing_newssearch_patches_the_column_cache_and_the_reader_finaliser() -> None:
-    assert W3PerDocReader._cached_reader is whoosh_fix._cached_reader
-    assert SegmentReader.__del__ is whoosh_fix._close_when_dropped
+
+def test_importing_newssearch_patches_nothing_of_whoosh() -> None:
+    import newssearch.engine.whoosh  # noqa: F401  (the engine and everything it imports)
+
+    assert W3PerDocReader._cached_reader is UNPATCHED_CACHED_READER
+    assert W3PerDocReader.__dict__["_cached_reader"] is UNPATCHED_CACHED_READER
+    assert "__del__" not in SegmentReader.__dict__
 
 
 @pytest.fixture
@@ -31,11 +36,25 @@ def index_dir(tmp_path: Path) -> Path:
     return tmp_path / "index"
 
 
+@pytest.fixture
+def index(index_dir: Path) -> Iterator[SearchIndex]:
+    with SearchIndex(index_dir) as index:
+        yield index
+
+
 def segment_reader(index_dir: Path) -> SegmentReader:
-    """The index's one segment (a fixture would keep a reference to it: these tests drop it)."""
-    reader = open_index(index_dir).reader()
+    """The index's one segment, adopted as the engine adopts its readers (a fixture would keep a
+    reference to it: these tests drop it)."""
+    reader = patches.adopt(open_index(index_dir).reader())
     assert isinstance(reader, SegmentReader) and isinstance(reader._perdoc, W3PerDocReader)
     return reader
+
+
+def test_the_engine_reads_through_patched_readers_and_others_do_not(index: SearchIndex, index_dir: Path) -> None:
+    [(leaf, _)] = index.engine.searcher().reader().leaf_readers()  # type: ignore[attr-defined]
+    assert type(leaf) is patches._ClosingSegmentReader and type(leaf._perdoc) is patches._RememberingPerDocReader
+    with open_index(index_dir).reader() as plain:  # Whoosh used directly: as shipped
+        assert type(plain) is SegmentReader and type(plain._perdoc) is W3PerDocReader
 
 
 def test_a_missing_column_is_looked_for_once_per_reader(index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -52,6 +71,18 @@ def test_a_missing_column_is_looked_for_once_per_reader(index_dir: Path, monkeyp
     reader.close()
 
 
+def test_an_unpatched_reader_looks_for_a_missing_column_every_time(index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the patch is for, and that it is not applied to Whoosh's own readers."""
+    with open_index(index_dir).reader() as reader:
+        storage = reader._perdoc._storage
+        asked: list[str] = []
+        exists = storage.file_exists
+        monkeypatch.setattr(storage, "file_exists", lambda name: asked.append(name) or exists(name))
+        for _ in range(10):
+            reader.doc_field_length(0, "id")
+        assert len(asked) == 10
+
+
 def test_a_reader_dropped_without_close_closes_its_files(index_dir: Path) -> None:
     reader = segment_reader(index_dir)
     assert reader.doc_field_length(0, "body") > 0  # opens the body's lengths column
@@ -63,5 +94,24 @@ def test_a_reader_dropped_without_close_closes_its_files(index_dir: Path) -> Non
 
 
 def test_a_reader_whose_init_failed_is_dropped_quietly() -> None:
-    unopened = SegmentReader.__new__(SegmentReader)  # as if __init__ raised before opening anything
-    whoosh_fix._close_when_dropped(unopened)  # no AttributeError from a half-built reader
+    unopened = patches._ClosingSegmentReader.__new__(patches._ClosingSegmentReader)  # as if __init__ raised before opening anything
+    unopened.__del__()  # no AttributeError from a half-built reader
+
+
+def test_a_writer_flushes_through_a_reader_that_remembers_missing_columns(index_dir: Path) -> None:
+    writer = open_index(index_dir).writer()
+    try:
+        patches.adopt_writer(writer)
+        writer.perdocwriter.close()  # as a flush does before it asks for the reader
+        perdoc = writer.per_document_reader()
+        assert type(perdoc) is patches._RememberingPerDocReader
+        perdoc.close()
+    finally:
+        writer.cancel()
+
+
+def test_closing_the_index_closes_every_thread_searcher(index: SearchIndex) -> None:
+    searcher = index.engine.searcher()  # type: ignore[attr-defined]
+    index.close()
+    assert searcher.is_closed
+    assert not index.engine.searcher().is_closed  # type: ignore[attr-defined]  # a later search opens again

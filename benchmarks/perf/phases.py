@@ -116,7 +116,7 @@ def search_request(query: BenchQuery) -> SearchRequest:
     """The Python API request of a query: first page, snippets, facets."""
     return SearchRequest(
         q=query.text,
-        sources=(query.source,) if query.source else (),
+        filters={"source": (query.source,)} if query.source else {},
         since=date.fromisoformat(query.since) if query.since else None,
         until=date.fromisoformat(query.until) if query.until else None,
         facets=True,

@@ -5,8 +5,8 @@ The Python API that the CLI and the web app are thin faces over::
     from newssearch import reindex, SearchIndex, SearchRequest, search
 
     reindex("archive", "index")                      # read the archive, update the index
-    index = SearchIndex("index")                     # read-only, reusable, thread-safe
-    result = search(index, SearchRequest("START treaty", facets=True))
+    with SearchIndex("index") as index:              # read-only, reusable, thread-safe
+        result = search(index, SearchRequest("START treaty", filters={"year": ("1987",)}, facets=True))
     for hit in result.hits:
         print(hit.display_title, hit.date, hit.snippet)
 """
@@ -16,7 +16,6 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from .engine.whoosh import patches  # noqa: F401  (fixes to Whoosh's writer speed and file handling, see the module)
 from .article import Article
 from .errors import (
     ArchiveNotFound,
@@ -28,9 +27,8 @@ from .errors import (
     Problem,
     QueryError,
 )
-from .search import FacetValue, Hit, SearchRequest, SearchResult, TimelineBar, get_article, related, search
+from .search import FacetValue, Hit, SearchIndex, SearchRequest, SearchResult, TimelineBar, get_article, related, search
 from .stats import IndexStats, index_stats
-from .engine.whoosh.store import SearchIndex
 
 if TYPE_CHECKING:
     from .indexer import ReindexReport, reindex

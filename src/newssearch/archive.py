@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from stat import S_ISREG
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from . import defaults as folder_defaults
 from .errors import ArchiveNotFound, NewssearchError, Problem
 from .readers import reader_for, unknown_type
 
@@ -20,7 +23,7 @@ class ArchiveFile:
     relpath: str  # POSIX path relative to the archive folder: the file's identity in the index
     abspath: str
     size: int
-    signature: str  # changes whenever the file's content may have changed
+    signature: str  # changes whenever the file's content, or the folder defaults that apply to it, may have changed
 
 
 IGNORE_FILE = ".newssearchignore"
@@ -42,8 +45,8 @@ def scan(archive_dir: str | Path) -> Scan:
     """List the archive's article files recursively, following symlinks but not their loops.
 
     Hidden files and folders (names starting with '.') are not part of the archive; files
-    the ignore rules match are counted, not read. Files of unknown type and unreadable
-    folders are reported as problems.
+    the ignore rules match are counted, not read. Files of unknown type, unreadable
+    folders and faults in folder defaults files (defaults.py) are reported as problems.
     """
     root = Path(archive_dir)
     if not root.is_dir():
@@ -52,6 +55,7 @@ def scan(archive_dir: str | Path) -> Scan:
     result = Scan()
     files, problems = result.files, result.problems
     seen_dirs: set[tuple[int, int]] = set()
+    inherited: dict[PurePosixPath, folder_defaults.Defaults] = {}  # folder -> its defaults (parents are walked first)
 
     def report_unreadable(error: OSError) -> None:
         problems.append(Problem(_relative(root, error.filename), f"cannot read folder: {error.strerror}"))
@@ -63,6 +67,11 @@ def scan(archive_dir: str | Path) -> Scan:
             dirnames.clear()
             continue
         seen_dirs.add((info.st_dev, info.st_ino))
+        folder = PurePosixPath(_relative(root, dirpath))
+        own, faults = folder_defaults.folder_file(root, folder)
+        problems.extend(faults)
+        parent = inherited.get(folder.parent, {}) if folder.parts else {}
+        defaults = inherited[folder] = folder_defaults.inherit(parent, own)
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if name.startswith("."):
@@ -86,8 +95,18 @@ def scan(archive_dir: str | Path) -> Scan:
             if not S_ISREG(stat.st_mode):  # a FIFO or device would block or never end
                 problems.append(Problem(relpath, "not a regular file (a pipe, socket or device)"))
                 continue
-            files.append(ArchiveFile(relpath, abspath, stat.st_size, f"{stat.st_mtime_ns}:{stat.st_size}"))
+            files.append(ArchiveFile(relpath, abspath, stat.st_size, _signature(stat, defaults)))
     return result
+
+
+def _signature(stat: os.stat_result, defaults: folder_defaults.Defaults) -> str:
+    """Modification time and size, and a digest of the folder defaults if any apply (files
+    without defaults keep the signature they had before folders could declare them)."""
+    signature = f"{stat.st_mtime_ns}:{stat.st_size}"
+    if not defaults:
+        return signature
+    digest = hashlib.blake2b(json.dumps(defaults, sort_keys=True).encode(), digest_size=8).hexdigest()
+    return f"{signature}:{digest}"
 
 
 def _ignore_rules(root: Path) -> pathspec.GitIgnoreSpec:

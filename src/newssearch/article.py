@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+"""An article's ``language``: a BCP 47 language tag as people write them (en, pt-BR, zh-Hant)."""
 LEAD_CHARS = 80
 """The opening words shown for an article without a headline are cut to this length."""
 
@@ -46,6 +49,7 @@ class Article:
     section: str = ""
     tags: tuple[str, ...] = field(default_factory=tuple)
     url: str = ""
+    language: str = ""  # a language tag ("en", "pt-BR") where the file or its folder says; empty when unknown
     location: str = ""  # where in its file: "line 12" for a record of an export; empty for a whole page
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 import os
@@ -14,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .errors import NewssearchError
-from .search import SORTS, Hit, SearchRequest, SearchResult, related, search
+from .fields import SCHEMA, Schema
+from .search import SORTS, Hit, SearchIndex, SearchRequest, SearchResult, related, search
 from .stats import index_stats
-from .engine.whoosh.store import SearchIndex
 
 if TYPE_CHECKING:
     from .indexer import ReindexReport
@@ -55,22 +56,15 @@ def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="newssearch")
-def main() -> None:
-    """Full-text search for a news archive.
-
-    Reindex a folder of articles (text, HTML, JSON/JSONL/CSV exports, Reuters SGML),
-    then search it from the terminal or the web.
-    """
 
 
-@main.command("reindex")
+@click.command("reindex")
 @archive_option
 @index_option
 @click.option("--full", is_flag=True, help="Rebuild the whole index instead of only new and changed files.")
 @json_option
-def reindex_command(archive_dir: str, index_dir: str, full: bool, as_json: bool) -> None:
+@click.pass_obj
+def reindex_command(schema: Schema, archive_dir: str, index_dir: str, full: bool, as_json: bool) -> None:
     """Bring the index up to date with the archive folder.
 
     New files are added, changed files read again, removed files dropped. Files
@@ -89,7 +83,7 @@ def reindex_command(archive_dir: str, index_dir: str, full: bool, as_json: bool)
                 bar.append(stack.enter_context(click.progressbar(length=total, label="Indexing", file=sys.stderr)))
             bar[0].update(done)
 
-        report = reindex(archive_dir, index_dir, full=full, progress=progress if sys.stderr.isatty() else None)
+        report = reindex(archive_dir, index_dir, full=full, progress=progress if sys.stderr.isatty() else None, schema=schema)
     if as_json:
         _echo_json(report.to_dict())
     else:
@@ -125,24 +119,24 @@ def _print_report(report: ReindexReport) -> None:
             click.echo(f"  {problem}", err=True)
 
 
-@main.command("query")
+@click.command("query")
 @click.argument("words", nargs=-1, required=True)
 @index_option
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="Results per page.")
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1), help="Page of results to show.")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
-@click.option("--source", "sources", multiple=True, help="Only articles from this source (repeat for several).")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published on or after YYYY-MM-DD.")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Only articles published on or before YYYY-MM-DD.")
 @click.option("--recency", is_flag=True, help="Rank recent and relevant articles first (not a date sort).")
 @click.option("--no-fold", "no_fold", is_flag=True, help="List near-duplicates as results of their own.")
-@click.option("--facets", is_flag=True, help="Also count the results by source and by year.")
+@click.option("--facets", is_flag=True, help="Also count the results by each facet (source, year ...).")
 @click.option("--as-typed", "as_typed", is_flag=True, help="Search the words as typed, even when a respelling would find more.")
 @json_option
+@click.pass_obj
 def query_command(
-    words: tuple[str, ...], index_dir: str, limit: int, page: int, sort: str, sources: tuple[str, ...],
+    schema: Schema, /, words: tuple[str, ...], index_dir: str, limit: int, page: int, sort: str,
     since: datetime | None, until: datetime | None, recency: bool, no_fold: bool, facets: bool, as_typed: bool,
-    as_json: bool,
+    as_json: bool, **filters: tuple[str, ...],
 ) -> None:  # fmt: skip
     """Search the index and print ranked results with highlighted snippets.
 
@@ -152,18 +146,32 @@ def query_command(
     Example: newssearch query "START treaty" --sort newest --facets
     """
     request = SearchRequest(
-        q=" ".join(words), page=page, page_size=limit, sort=sort, sources=sources,
+        q=" ".join(words), page=page, page_size=limit, sort=sort,
+        filters={name.removeprefix(FILTER_PREFIX): values for name, values in filters.items() if values},
         since=since.date() if since else None, until=until.date() if until else None, recency=recency,
         fold=not no_fold, facets=facets, correct=not as_typed,
     )  # fmt: skip
-    result = search(SearchIndex(index_dir), request)
+    with SearchIndex(index_dir, schema) as index:
+        result = search(index, request)
     if as_json:
         _echo_json(result.to_dict())
     else:
-        _print_result(result)
+        _print_result(result, schema)
 
 
-def _print_result(result: SearchResult) -> None:
+FILTER_PREFIX = "filter_"
+"""The query command's parameter for a facet's option is ``filter_<facet name>``: no clash with its other parameters."""
+
+
+def _filter_options(schema: Schema) -> list[click.Option]:
+    """One repeatable option per facet of the table: --source, --year, --month, --tag ..."""
+    return [
+        click.Option([f"--{facet.param}", f"{FILTER_PREFIX}{facet.name}"], multiple=True, help=f"{facet.help} Repeat for several.".strip())
+        for facet in schema.facets
+    ]
+
+
+def _print_result(result: SearchResult, schema: Schema) -> None:
     if not result.total:
         hint = f"Did you mean: {result.suggestion}?" if result.suggestion else "Try fewer words, a prefix like treat*, or check the spelling."
         click.echo(f'No results for "{result.query}". {hint}')
@@ -179,8 +187,9 @@ def _print_result(result: SearchResult) -> None:
     click.echo()
     _print_hits(result.hits, first + 1)
     if result.facets:
-        for name, values in result.facets.items():
-            click.echo(f"{name.capitalize()}: " + ", ".join(f"{v.value} ({v.count:,})" for v in values))
+        for facet in schema.facets:
+            if values := result.facets.get(facet.name, []):  # a facet none of the results has is left out
+                click.echo(f"{facet.label}: " + ", ".join(f"{v.value} ({v.count:,})" for v in values))
 
 
 def _print_hits(hits: list[Hit], start: int) -> None:
@@ -203,32 +212,36 @@ def _terminal_snippet(snippet: str) -> str:
     )
 
 
-@main.command("related")
+@click.command("related")
 @click.argument("article_id")
 @index_option
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50), help="How many related articles.")
 @json_option
-def related_command(article_id: str, index_dir: str, limit: int, as_json: bool) -> None:
+@click.pass_obj
+def related_command(schema: Schema, article_id: str, index_dir: str, limit: int, as_json: bool) -> None:
     """List the articles most like one article (more like this).
 
     Example: newssearch related reuters-1
     """
-    hits = related(SearchIndex(index_dir), article_id, limit=limit)
+    with SearchIndex(index_dir, schema) as index:
+        hits = related(index, article_id, limit=limit)
     if as_json:
         _echo_json({"id": article_id, "related": [hit.to_dict() for hit in hits]})
     else:
         _print_hits(hits, 1)
 
 
-@main.command("stats")
+@click.command("stats")
 @index_option
 @json_option
-def stats_command(index_dir: str, as_json: bool) -> None:
+@click.pass_obj
+def stats_command(schema: Schema, index_dir: str, as_json: bool) -> None:
     """Show what is in the index: articles by source and year, size, last reindex.
 
     Example: newssearch stats --json
     """
-    stats = index_stats(SearchIndex(index_dir))
+    with SearchIndex(index_dir, schema) as index:
+        stats = index_stats(index)
     if as_json:
         _echo_json(stats.to_dict())
         return
@@ -246,17 +259,19 @@ def stats_command(index_dir: str, as_json: bool) -> None:
         click.echo(f"  {stats.undated:>8,}  undated")
 
 
-@main.command("furniture")
+@click.command("furniture")
 @index_option
 @json_option
-def furniture_command(index_dir: str, as_json: bool) -> None:
+@click.pass_obj
+def furniture_command(schema: Schema, index_dir: str, as_json: bool) -> None:
     """List the lines left out of saved pages as site furniture, each with its pages.
 
     Example: newssearch furniture --json
     """
     from . import furniture
 
-    lines = furniture.removed_lines(SearchIndex(index_dir).searcher().reader())
+    with SearchIndex(index_dir, schema) as index:
+        lines = furniture.removed_lines(index.engine.indexed())
     if as_json:
         _echo_json([{"line": line, "pages": paths} for line, paths in lines.items()])
         return
@@ -267,7 +282,7 @@ def furniture_command(index_dir: str, as_json: bool) -> None:
             click.echo(f"    {path}")
 
 
-@main.command("serve")
+@click.command("serve")
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
@@ -278,15 +293,42 @@ def furniture_command(index_dir: str, as_json: bool) -> None:
     "--base-url", envvar="NEWSSEARCH_BASE_URL", default=None,
     help="Public address of the site (https://news.example.org) for the absolute links of feeds and OpenSearch [env NEWSSEARCH_BASE_URL].",
 )  # fmt: skip
-def serve_command(index_dir: str, host: str, port: int, workers: int, threads: int, debug: bool, base_url: str | None) -> None:
+@click.pass_obj
+def serve_command(
+    schema: Schema, index_dir: str, host: str, port: int, workers: int, threads: int, debug: bool, base_url: str | None
+) -> None:
     """Serve the search page, article pages and JSON API (read-only on the index).
 
     Example: newssearch serve --index index --port 8080
     """
     from .web import serve
 
-    serve(index_dir, host=host, port=port, workers=workers, threads=threads, debug=debug, base_url=base_url)
+    serve(index_dir, host=host, port=port, workers=workers, threads=threads, debug=debug, base_url=base_url, schema=schema)
 
+
+def make_cli(schema: Schema = SCHEMA) -> click.Group:
+    """The ``newssearch`` command for an index of ``schema``: its query filters are the table's facets."""
+
+    @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+    @click.version_option(package_name="newssearch")
+    @click.pass_context
+    def cli(ctx: click.Context) -> None:
+        """Full-text search for a news archive.
+
+        Reindex a folder of articles (text, HTML, JSON/JSONL/CSV exports, Reuters SGML),
+        then search it from the terminal or the web.
+        """
+        ctx.obj = schema
+
+    query = copy.copy(query_command)
+    since = next(i for i, param in enumerate(query.params) if param.name == "since")
+    query.params = [*query.params[:since], *_filter_options(schema), *query.params[since:]]
+    for command in (reindex_command, query, related_command, stats_command, furniture_command, serve_command):
+        cli.add_command(command)
+    return cli
+
+
+main = make_cli(SCHEMA)
 
 if __name__ == "__main__":
     main()

@@ -12,10 +12,11 @@ It imports nothing of the project but the record type: neither the ingestion sid
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 from .article import Article
 
@@ -41,6 +42,7 @@ class Field:
     stored: bool = False  # returned with hits and articles (``Article`` has an attribute of this name)
     searched: bool = False  # a query's plain words look in it (the text of the article)
     boost: float = 1.0  # how much a match in it counts, for searched fields
+    index_as: Callable[[Any], Any] | None = None  # what to index when it is not the stored value itself
     doc: str = ""
 
 
@@ -62,6 +64,11 @@ class Facet:
     form: str = ""  # how a value is written, for the error when it does not match ("YYYY")
     fold_case: bool = False  # a filter value matches whatever its case (sources are typed by hand)
     help: str = ""  # the CLI option's help
+    labels: Callable[[], Mapping[str, str]] | None = None  # value -> readable label, loaded on first use
+
+    def label_of(self, value: str) -> str:
+        """How the page shows a value: its readable label where the facet has one ("acq" -> "Mergers/Acquisitions")."""
+        return self.labels().get(value, value) if self.labels else value
 
     @property
     def field(self) -> str:
@@ -106,6 +113,18 @@ class Schema:
         """This schema with one more facet (how a deployment, or a test, adds one)."""
         return replace(self, facets=(*self.facets, facet))
 
+    def facet_of_tag(self, tag: str) -> tuple[Facet, str] | None:
+        """The facet that counts an article's tag, and the tag's value there: ``place:usa`` ->
+        (Place, "usa"), ``labour`` -> (Tag, "labour"); None if no facet does. For the article
+        page, which links each tag to its filter (``?place=usa``) under its label ("USA")."""
+        tagged, untagged = Article("", "", "", "", tags=(tag,)), Article("", "", "", "")
+        for facet in self.facets:
+            baseline = set(facet.values(untagged))  # what the facet counts of an article without tags ("(unknown)" source)
+            values = [value for value in facet.values(tagged) if value not in baseline]
+            if values:
+                return facet, values[0]
+        return None
+
 
 def _source(article: Article) -> list[str]:
     return [article.source or "(unknown)"]
@@ -119,8 +138,48 @@ def _month(article: Article) -> list[str]:
     return [f"{article.date:%Y-%m}"] if article.date else []
 
 
-def _tags(article: Article) -> list[str]:
-    return [tag.lower() for tag in article.tags]
+TAG_KINDS = ("topic", "place")
+"""The kinds a reader may give a tag, by writing it ``kind:value`` (the Reuters reader:
+``topic:acq``, ``place:usa``). Only these: a CMS tag such as ``EU: Brexit`` or
+``nyt:politics`` stays a plain tag, colon and all, rather than vanish into an unknown kind."""
+
+
+def split_tag(tag: str) -> tuple[str, str]:
+    """A tag's kind and value: ``("topic", "acq")`` for ``topic:acq``, ``("", tag)`` for a plain tag."""
+    kind, colon, value = tag.partition(":")
+    if colon and value and kind.lower() in TAG_KINDS:
+        return kind.lower(), value
+    return "", tag
+
+
+def tag_values(tags: Iterable[str], kind: str = "") -> list[str]:
+    """The values of the tags of one kind ("" for plain tags), lower-cased as facets count them."""
+    return list(dict.fromkeys(value.lower() for tag_kind, value in map(split_tag, tags) if tag_kind == kind and value))
+
+
+def indexed_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """What the ``tags`` field indexes: every tag's value without its kind, so that the query
+    ``tags:acq`` finds an article tagged ``topic:acq`` as it did before tags had kinds."""
+    return tuple(dict.fromkeys(split_tag(tag)[1] for tag in tags))
+
+
+@functools.cache
+def _tag_labels() -> dict[str, dict[str, str]]:
+    """tag_labels.toml: readable labels of tag values, by kind (its header says where they come from)."""
+    import tomllib
+    from importlib.resources import files
+
+    return tomllib.loads(files(__package__).joinpath("tag_labels.toml").read_text(encoding="utf-8"))
+
+
+def _tags_of_kind(kind: str, article: Article) -> list[str]:
+    """A facet's values: partials of this (not lambdas), so that a schema can be pickled."""
+    return tag_values(article.tags, kind)
+
+
+def _labels_of_kind(kind: str) -> Mapping[str, str]:
+    return _tag_labels().get(kind, {})
+
 
 
 TITLE_BOOST = 0.5
@@ -129,7 +188,7 @@ headline match then counts this much again. Scoring headline and body apart (wit
 title boost of 1.5) ranked 5 to 12% below Lucene on CACM (benchmarks/RELEVANCE.md)."""
 
 SCHEMA = Schema(
-    version=7,
+    version=8,
     fields=(
         Field("id", "key", stored=True, doc="stable across reindexes: the record's own id or URL, else from its path"),
         Field("title", "text", stored=True, searched=True, boost=TITLE_BOOST),
@@ -138,7 +197,8 @@ SCHEMA = Schema(
         Field("source", "name", stored=True),
         Field("author", "name", stored=True),
         Field("section", "name", stored=True),
-        Field("tags", "keyword", stored=True),
+        Field("tags", "keyword", stored=True, index_as=indexed_tags, doc="stored as the reader wrote them (topic:acq), indexed without kinds"),
+        Field("language", "keyword", stored=True, doc="a language tag (en, pt-BR); empty when unknown"),
         Field("url", "key", stored=True),
         Field("path", "key", stored=True, doc="the archive file, relative to the archive folder"),
         Field("acronyms", "name", doc="words written in capitals in ordinary text (acronyms.py), unstemmed"),
@@ -152,7 +212,12 @@ SCHEMA = Schema(
         Facet("source", "Source", "source", _source, shown=12, fold_case=True, help="Only articles from this source."),
         Facet("year", "Year", "year", _year, order="value", pattern=r"\d{4}", form="YYYY", help="Only articles of this year (YYYY)."),
         Facet("month", "Month", "month", _month, order="value", pattern=r"\d{4}-(0[1-9]|1[0-2])", form="YYYY-MM", help="Only articles of this month (YYYY-MM)."),
-        Facet("tags", "Tag", "tag", _tags, shown=20, fold_case=True, help="Only articles with this tag."),
+        Facet("tags", "Tag", "tag", functools.partial(_tags_of_kind, ""), shown=20, fold_case=True,
+              help="Only articles with this tag (tags without a kind)."),
+        Facet("topics", "Topic", "topic", functools.partial(_tags_of_kind, "topic"), shown=20, fold_case=True,
+              labels=functools.partial(_labels_of_kind, "topic"), help="Only articles with this topic (a code: acq, money-fx)."),
+        Facet("places", "Place", "place", functools.partial(_tags_of_kind, "place"), shown=20, fold_case=True,
+              labels=functools.partial(_labels_of_kind, "place"), help="Only articles about this place (a code: usa, west-germany)."),
     ),
 )  # fmt: skip
 """The schema newssearch indexes with."""

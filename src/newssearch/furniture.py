@@ -32,12 +32,14 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
-
-from whoosh.reading import IndexReader
+from typing import TYPE_CHECKING
 
 from .article import Article
 from .readers import is_page
 from .readers.record import clean_text
+
+if TYPE_CHECKING:
+    from .engine.base import Indexed
 
 MIN_WORDS = 5
 MIN_PAGES = 3
@@ -153,7 +155,7 @@ def unpack(data: bytes) -> Page | None:
     if not data:
         return None
     values = array("Q", data)
-    return Page(values[0], values[1], values[2], values[3], tuple(zip(values[4::2], values[5::2])))
+    return Page(values[0], values[1], values[2], values[3], tuple(zip(values[4::2], values[5::2], strict=True)))
 
 
 def pack_lines(lines: list[str]) -> bytes:
@@ -169,13 +171,11 @@ def line_hashes(p: Page, lines: list[str]) -> list[int]:
     return sorted(_line_hash(p.site, line) for line in lines)
 
 
-def removed_lines(reader: IndexReader) -> dict[str, list[str]]:
-    """Every line left out as furniture, with the archive paths of the pages it was left out of."""
+def removed_lines(indexed: Iterable[Indexed]) -> dict[str, list[str]]:
+    """Every line left out as furniture, with the archive paths of the pages it was left out of
+    (from the index's bookkeeping, ``Engine.indexed``)."""
     found: dict[str, list[str]] = {}
-    if not reader.doc_count():
-        return found
-    keys, dropped_column = reader.column_reader("filekey"), reader.column_reader("dropped")
-    for docnum in reader.all_doc_ids():
-        for line in unpack_lines(dropped_column[docnum]):
-            found.setdefault(line, []).append(keys[docnum].split("\0", 1)[0])
+    for row in indexed:
+        for line in unpack_lines(row.dropped):
+            found.setdefault(line, []).append(row.filekey.split("\0", 1)[0])
     return {line: sorted(paths) for line, paths in sorted(found.items(), key=lambda item: (-len(item[1]), item[0]))}

@@ -1,17 +1,17 @@
-"""Reindex: bring the Whoosh index in line with the archive folder.
+"""Reindex: bring the index in line with the archive folder, through the engine interface (engine/base.py).
 
 Incremental by default: only files whose size or mtime changed are read again, and
 articles whose file is gone are removed. ``full=True`` rebuilds everything. Either
-way the new index becomes visible in one atomic commit (see ``store``).
+way the new index becomes visible in one atomic commit (the engine's guarantee).
 
 An article id found in several places is indexed once, from the copy whose archive path
 sorts first (by character code), and within that file from its earliest record; the
 other copies are reported at every reindex. The rule depends on the archive alone, so an
 incremental reindex ends as a full one would. It needs to know where the losing copies
 are, which are not in the index: the winning document lists every copy (path, file
-signature, place) in its ``copies`` column. A column of the documents, rather than a
-side file or hidden documents, commits atomically with them in Whoosh's one commit and
-is invisible to search. A file holding a copy of an id that a changed, new or removed
+signature, place) in its ``copies`` field. A field of the documents, rather than a
+side file or hidden documents, commits atomically with them in the engine's one commit
+and is invisible to search. A file holding a copy of an id that a changed, new or removed
 file holds is read again with it (and so on, until no such file is left), so the winner
 of every id involved is chosen again from all its copies.
 """
@@ -23,36 +23,23 @@ import os
 import pickle
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
-from whoosh.index import FileIndex
-from whoosh.reading import IndexReader
-from whoosh.writing import CLEAR, MERGE_SMALL, SegmentWriter
-
 from . import furniture
-from .engine.whoosh import store, vocabulary
+from .acronyms import acronyms
 from .archive import ArchiveFile, scan
+from .article import Article
+from .duplicates import sketch
+from .engine import open_engine
+from .engine.base import Document, Engine, Indexed, Writer
 from .errors import NewssearchError, Problem, ProblemCap
-from .engine.whoosh.parallel import ParallelWriter
+from .fields import SCHEMA, Schema
 from .readers import FileResult, read_file
-from .engine.whoosh.schema import build_schema, to_document
-
-PARALLEL_BYTES = 2_000_000
-"""Archive text to read above which the writer analyses in several processes."""
-WRITER_MB = 384
-"""Memory for the writer's posting buffers (split across its processes) before they spill to disk.
-
-Spilling pickles, sorts and re-reads every posting: with 256 MB it costs a full Reuters
-reindex a third more CPU (96 s against 72 s, loaded machine, at 7be164e); 384 MB no longer
-spills on Reuters since the spelling fields went (same peak memory and CPU as 1024 MB).
-Since the articles are streamed, these pools are what bounds a reindex's memory as the
-archive grows: at 10x with 512 MB each writer process held ~480 MB with 256 MB allowed
-(Whoosh's estimate undercounts), 1.1 GB for the process tree."""
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(bytes_just_indexed, bytes_to_index_in_all)`` after each file."""
@@ -88,40 +75,83 @@ class ReindexReport:
         return data
 
 
-def reindex(archive_dir: str | Path, index_dir: str | Path, full: bool = False, progress: Progress | None = None) -> ReindexReport:
-    """Index new and changed archive files, drop removed ones; everything if ``full``."""
+def reindex(
+    archive_dir: str | Path, index_dir: str | Path, full: bool = False, progress: Progress | None = None,
+    schema: Schema = SCHEMA, engine: Engine | None = None,
+) -> ReindexReport:  # fmt: skip
+    """Index new and changed archive files, drop removed ones; everything if ``full``.
+
+    ``engine``: the engine to write, left open (default: ``open_engine(index_dir, schema)``,
+    closed here); documents are built from its schema (the table of fields and facets).
+
+    The writer is opened first, which takes the engine's write lock, and only then is the
+    index's bookkeeping read (``engine.indexed``): an incremental reindex decides from it
+    what to read again and what to delete, so no other reindex may commit between that
+    reading and this one's commit. The summary is saved just after
+    the commit, outside the lock: a reindex started meanwhile saves its own later.
+    """
     started = time.perf_counter()
     index_dir = Path(index_dir)
     found = scan(archive_dir)
     files = found.files
-    with store.write_lock(index_dir):
-        if store.exists(index_dir):
-            index = whoosh_index.open_dir(str(index_dir), indexname=store.INDEX_NAME)
-        else:
-            index = whoosh_index.create_in(str(index_dir), build_schema(), indexname=store.INDEX_NAME)
-            full = True
-        if not files and not full and not index.is_empty():
-            raise NewssearchError(
-                f"the archive folder {archive_dir} holds no articles: not emptying the index "
-                "(an unmounted drive?); to empty it on purpose, run reindex --full"
-            )
-        report = ReindexReport(full=full, files=len(files), files_ignored=found.ignored, problems=found.problems)
-        try:
-            _update(index, files, report, progress)
-        except OSError as error:  # a full disk, a folder gone read-only: the last commit still stands
-            store.remove_debris(index)
+    with ExitStack() as stack:
+        if engine is None:
+            engine = stack.enter_context(open_engine(index_dir, schema))
+        full = full or not engine.exists()
+        try:  # an OSError anywhere (a full disk, a folder gone read-only): the last commit still stands
+            writer = engine.writer(full, sum(f.size for f in files))
+            try:
+                indexed = list(engine.indexed())
+                if not files and not full and indexed:
+                    raise NewssearchError(
+                        f"the archive folder {archive_dir} holds no articles: not emptying the index "
+                        "(an unmounted drive?); to empty it on purpose, run reindex --full"
+                    )
+                report = ReindexReport(full=full, files=len(files), files_ignored=found.ignored, problems=found.problems)
+                if _update(writer, indexed, files, report, progress, index_dir, engine.schema):
+                    writer.commit()
+                else:
+                    writer.cancel()
+            except BaseException:
+                writer.cancel()
+                raise
+            report.articles = engine.stats().articles
+            report.seconds = round(time.perf_counter() - started, 3)
+            report.finished = datetime.now(UTC).isoformat(timespec="seconds")
+            engine.save_report(report.to_dict())
+        except OSError as error:
             raise NewssearchError(
                 f"cannot write the index in {index_dir}: {error.strerror or error}; "
                 "the previous index is unchanged: make room or fix the folder, then run reindex again"
             ) from None
-        with index.reader() as reader:
-            report.articles = reader.doc_count()
-        if full:
-            _remove_other_versions(index_dir)
-        report.seconds = round(time.perf_counter() - started, 3)
-        report.finished = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        store.save_report(index_dir, report.to_dict())
     return report
+
+
+def document(
+    article: Article, file: ArchiveFile, page: furniture.Page | None, dropped: list[str], schema: Schema = SCHEMA, copies: bytes = b"",
+) -> Document:  # fmt: skip
+    """The engine's document for an article read from ``file``: a value per field of the table, a list per facet.
+
+    Stored fields are the article's attributes of their names; the rest are derived here:
+    its acronyms, its file's key, its near-duplicate sketch, its furniture bookkeeping
+    (``page`` and the ``dropped`` lines) and where its ``copies`` are.
+    """
+    derived: dict[str, object] = {
+        "acronyms": acronyms(article.title, article.body),
+        "filekey": filekey(file),
+        "sketch": sketch(article.title, article.body),
+        "blocks": furniture.pack(page),
+        "dropped": furniture.pack_lines(dropped),
+        "copies": copies,
+    }
+    values: Document = {f.name: derived[f.name] if f.name in derived else getattr(article, f.name) for f in schema.fields}
+    values.update({facet.field: list(facet.values(article)) for facet in schema.facets})
+    return values
+
+
+def filekey(file: ArchiveFile) -> str:
+    """What an index keeps of an archive file: its path and signature (a change of either is a change)."""
+    return f"{file.relpath}\0{file.signature}"
 
 
 Duplicate = tuple[str, list[list[Any]]]
@@ -138,15 +168,19 @@ class _IndexedFile:
     dropped: list[list[int]] = field(default_factory=list)  # per page: the lines left out as furniture (hashes)
 
 
-def _update(index: FileIndex, files: list[ArchiveFile], report: ReindexReport, progress: Progress | None) -> None:
-    with index.reader() as reader:
-        indexed, duplicated = _indexed_files(reader)
+def _update(
+    writer: Writer, rows: list[Indexed], files: list[ArchiveFile], report: ReindexReport, progress: Progress | None,
+    spill_dir: Path, schema: Schema,
+) -> bool:  # fmt: skip
+    """Make the writer's changes (not committed); whether there are any."""
+    indexed, duplicated = _indexed_files(rows)
     by_path = {f.relpath: f for f in files}
     unchanged = {
         path: known for path, known in indexed.items()
         if not report.full and path in by_path and by_path[path].signature == known.signature
     }  # fmt: skip
-    with _Spill(index.storage.folder) as spill:
+    changed = False
+    with _Spill(spill_dir) as spill:
         batch = spill.read_all([f for f in files if f.relpath not in unchanged])
         # Furniture is judged over the whole archive: unchanged pages whose furniture changed are read again.
         new_pages = [p for read in batch for p in read.pages if p]
@@ -173,11 +207,13 @@ def _update(index: FileIndex, files: list[ArchiveFile], report: ReindexReport, p
         if batch or stale:
             old_ids = set().union(*(known.ids for known in indexed.values()))
             stale_ids = set().union(*(indexed[path].ids for path in stale))
-            new_ids = _write(index, batch, spill, stale, furniture_blocks, report, progress, duplicates)
+            new_ids = _write(writer, batch, spill, stale, furniture_blocks, report, progress, duplicates, schema)
             report.added = len(new_ids - old_ids)
             report.updated = len(new_ids) - report.added
             report.removed = len(stale_ids - new_ids)
+            changed = True
     _report_duplicates(duplicates, report)
+    return changed
 
 
 @dataclass(eq=False)
@@ -201,11 +237,11 @@ class _Spill:
     reindex keeps only the small per-record summaries (``_ReadFile``), and the writer reads
     each file's articles back from here: a pickle is far cheaper to load than a file is to
     read again (an HTML page goes through trafilatura). The file lives in the index folder,
-    on the index's disk rather than a RAM-backed /tmp, and vanishes when closed or when the
+    on the index's disk (for Whoosh) rather than a RAM-backed /tmp, and vanishes when closed or when the
     process dies.
     """
 
-    def __init__(self, folder: str) -> None:
+    def __init__(self, folder: Path) -> None:
         self._file = tempfile.TemporaryFile(dir=folder)
 
     def __enter__(self) -> _Spill:
@@ -227,7 +263,8 @@ class _Spill:
 
     def result(self, read: _ReadFile) -> FileResult:
         self._file.seek(read.offset)
-        return pickle.load(self._file)
+        result: FileResult = pickle.load(self._file)
+        return result
 
 
 def _read_sharing_ids(
@@ -254,10 +291,10 @@ def _read_sharing_ids(
 
 
 def _write(
-    index: FileIndex, batch: list[_ReadFile], spill: _Spill, stale: set[str], furniture_blocks: set[int],
-    report: ReindexReport, progress: Progress | None, duplicates: list[Duplicate],
+    writer: Writer, batch: list[_ReadFile], spill: _Spill, stale: set[str], furniture_blocks: set[int],
+    report: ReindexReport, progress: Progress | None, duplicates: list[Duplicate], schema: Schema,
 ) -> set[str]:  # fmt: skip
-    """Delete the stale files' articles, add the batch's winning copies, commit; the ids written.
+    """Delete the stale files' articles, add the batch's winning copies (not committed); the ids written.
 
     The ids' duplicates found in the batch are added to ``duplicates``.
     """
@@ -267,38 +304,25 @@ def _write(
         for number, article_id in enumerate(read.ids):
             copies.setdefault(article_id, []).append((read, number))
     total_bytes = sum(read.file.size for read in batch)
-    writer = _writer(index, total_bytes)
-    words = vocabulary.Tally(index, fresh=report.full)
-    try:
-        for path in stale if not report.full else ():
-            writer.delete_by_term("path", path)
-        add = writer.add_document if report.full else writer.update_document
-        for read in batch:
-            result = spill.result(read)
-            report.problems.extend(result.problems)
-            for number, article in enumerate(result.articles):
-                places = copies[article.id]
-                if places[0] != (read, number):
-                    continue
-                where = [[r.file.relpath, r.file.signature, r.locations[n], n] for r, n in places] if len(places) > 1 else []
-                if where:
-                    duplicates.append((article.id, where))
-                page = read.pages[number]
-                stripped, dropped = furniture.strip(article, page, furniture_blocks)
-                document = to_document(stripped, read.file, page, dropped)
-                add(**document, copies=json.dumps(where).encode() if where else b"")
-                words.add(document)
-            if progress:
-                progress(read.file.size, total_bytes)
-        if not report.full:
-            with index.reader() as reader:
-                words.forget(reader, _replaced(reader, stale, set(copies)))
-        words.save(writer.generation)  # before the commit makes this generation visible
-        writer.commit(mergetype=CLEAR if report.full else MERGE_SMALL)
-    except BaseException:
-        writer.cancel()
-        raise
-    words.prune(writer.generation)
+    writer.expect(total_bytes)
+    for path in stale if not report.full else ():
+        writer.delete_file(path)
+    add = writer.add if report.full else writer.replace
+    for read in batch:
+        result = spill.result(read)
+        report.problems.extend(result.problems)
+        for number, article in enumerate(result.articles):
+            places = copies[article.id]
+            if places[0] != (read, number):
+                continue
+            where = [[r.file.relpath, r.file.signature, r.locations[n], n] for r, n in places] if len(places) > 1 else []
+            if where:
+                duplicates.append((article.id, where))
+            page = read.pages[number]
+            stripped, dropped = furniture.strip(article, page, furniture_blocks)
+            add(document(stripped, read.file, page, dropped, schema, copies=json.dumps(where).encode() if where else b""))
+        if progress:
+            progress(read.file.size, total_bytes)
     return set(copies)
 
 
@@ -321,62 +345,21 @@ def _place(copy: list[Any]) -> str:
     return f"{path} ({location})" if location else path
 
 
-def _replaced(reader: IndexReader, paths: set[str], ids: set[str]) -> list[int]:
-    """The live articles that deleting ``paths`` and updating ``ids`` removes from the index."""
-    if not reader.doc_count():
-        return []
-    keys, id_column = reader.column_reader("filekey"), reader.column_reader("id")
-    return [d for d in reader.all_doc_ids() if keys[d].split("\0", 1)[0] in paths or id_column[d] in ids]
-
-
-def _writer(index: FileIndex, total_bytes: int) -> SegmentWriter:
-    """A writer that analyses in one process per core when there is enough to do.
-
-    Each process writes its own segment and they are not merged at commit
-    (``multisegment``): on Reuters this halves a full reindex, where merging
-    them gave no gain. Small updates stay in one process, which starts faster.
-
-    Segments are written as separate files, not one compound file (``compound=False``,
-    which the parallel writer passes on to its sub-writers, and which merges at commit
-    follow): Whoosh mmaps separate files, but copies a compound file's parts into
-    memory once per searcher, that is once per server thread (~170 MB each on Reuters).
-    """
-    procs = os.cpu_count() or 1
-    if procs > 1 and total_bytes >= PARALLEL_BYTES:
-        return ParallelWriter(index, procs=procs, multisegment=True, limitmb=WRITER_MB // procs, compound=False)
-    return index.writer(limitmb=WRITER_MB, compound=False)
-
-
-def _indexed_files(reader: IndexReader) -> tuple[dict[str, _IndexedFile], list[Duplicate]]:
-    """What the index holds, by archive path, read from columns of the live documents,
-    with the duplicated ids; a file whose copies all lost is known from the winners' ``copies``.
-
-    Columns, not the lexicon: terms of deleted documents linger in the lexicon.
-    """
+def _indexed_files(rows: Iterable[Indexed]) -> tuple[dict[str, _IndexedFile], list[Duplicate]]:
+    """What the index holds, by archive path, from its live articles' bookkeeping,
+    with the duplicated ids; a file whose copies all lost is known from the winners' ``copies``."""
     files: dict[str, _IndexedFile] = {}
     duplicated: list[Duplicate] = []
-    if not reader.doc_count():
-        return files, duplicated
-    keys, ids = reader.column_reader("filekey"), reader.column_reader("id")
-    blocks, dropped, copies = reader.column_reader("blocks"), reader.column_reader("dropped"), reader.column_reader("copies")
-    for docnum in reader.all_doc_ids():
-        path, signature = keys[docnum].split("\0", 1)
+    for row in rows:
+        path, signature = row.filekey.split("\0", 1)
         known = files.setdefault(path, _IndexedFile(signature))
-        known.ids.add(ids[docnum])
-        if page := furniture.unpack(blocks[docnum]):
+        known.ids.add(row.id)
+        if page := furniture.unpack(row.blocks):
             known.blocks.append(page)
-            known.dropped.append(furniture.line_hashes(page, furniture.unpack_lines(dropped[docnum])))
-        if where := copies[docnum]:
-            duplicated.append((ids[docnum], json.loads(where)))
+            known.dropped.append(furniture.line_hashes(page, furniture.unpack_lines(row.dropped)))
+        if row.copies:
+            duplicated.append((row.id, json.loads(row.copies)))
     for article_id, where in duplicated:
         for path, signature, _, _ in where[1:]:
             files.setdefault(path, _IndexedFile(signature)).ids.add(article_id)
     return files, duplicated
-
-
-def _remove_other_versions(index_dir: Path) -> None:
-    """After a full rebuild, delete the files of indexes built by other versions."""
-    for path in index_dir.iterdir():
-        name = path.name.lstrip("_")
-        if name.startswith("newssearch") and not name.startswith(store.INDEX_NAME + "_"):
-            path.unlink(missing_ok=True)

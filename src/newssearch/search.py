@@ -1,29 +1,25 @@
-"""The search service: one function from a request to a result, shared by CLI, web and API."""
+"""The search service: one function from a request to a result, shared by CLI, web and API.
+
+Engine-neutral: it validates a request against the table of fields and facets
+(fields.py), asks the engine (engine/base.py) for the matches, folds near-duplicates,
+cuts the page, and builds the one ``SearchResult`` contract, whichever the engine.
+"""
 
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
-import numpy as np
-from whoosh import query as q
-from whoosh.collectors import Collector, FilterCollector, TimeLimit, TopCollector, WrappingCollector
-from whoosh.searching import Hit as WhooshHit, Results, Searcher
-
 from .article import Article, display_title
-from .engine.whoosh.docvalues import FACET_FIELDS, Allowed, DocValues, doc_values
 from .duplicates import fold
+from .engine import open_engine
+from .engine.base import Engine, Match, Query
 from .errors import ArticleNotFound, QueryError
-from .engine.whoosh.query import Parsed, expand
-from .engine.whoosh.ranking import RecencyWeighting
-from .engine.whoosh.schema import day_range
-from .engine.whoosh.snippets import query_words, snippet
-from .engine.whoosh.spelling import speller, suggest
-from .engine.whoosh.store import SearchIndex
-from .engine.whoosh.wordrank import rank_words
+from .fields import SCHEMA, Schema
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_PAGE_SIZE = 100
@@ -49,19 +45,25 @@ class SearchRequest:
     page: int = 1
     page_size: int = 10
     sort: str = "relevance"
-    sources: tuple[str, ...] = ()
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Facet name (fields.py) -> values: any of a facet's values, all of the facets ({"source": ("Reuters",)})."""
     since: date | None = None
     until: date | None = None
-    years: tuple[str, ...] = ()
-    recency: bool = False  # blend relevance with freshness (see ranking.py)
+    recency: bool = False  # blend relevance with freshness (the engine's ranking)
     fold: bool = True  # fold near-duplicates into the best-ranked copy (see duplicates.py)
-    months: tuple[str, ...] = ()  # "1987-03"
-    tags: tuple[str, ...] = ()
     facets: bool = False
     correct: bool = True  # when the query finds nothing and its respelling does, show the respelling's results
 
-    def validated(self) -> SearchRequest:
+    def validated(self, schema: Schema = SCHEMA) -> SearchRequest:
         """This request, or a QueryError naming the parameter to fix."""
+        for name, values in self.filters.items():
+            try:
+                facet = schema.facet(name)
+            except KeyError:
+                raise QueryError(f"unknown filter {name!r}; use one of: {', '.join(f.name for f in schema.facets)}") from None
+            for value in values:
+                if (problem := facet.check(value)) is not None:
+                    raise QueryError(problem)
         if self.sort not in SORTS:
             raise QueryError(f"unknown sort {self.sort!r}; use one of: {', '.join(SORTS)}")
         if self.page < 1:
@@ -150,6 +152,27 @@ class SearchResult:
         return data
 
 
+class SearchIndex:
+    """A read-only handle on an index, shared by the CLI, the web app and the API: its engine
+    (``open_engine``: Whoosh in ``index_dir`` unless NEWSSEARCH_ENGINE says otherwise) and
+    the table of fields and facets it was built with. Thread-safe; close it when done
+    (``close()`` or ``with``): it holds open files (or connections)."""
+
+    def __init__(self, index_dir: str | Path, schema: Schema = SCHEMA, engine: Engine | None = None) -> None:
+        self.index_dir = Path(index_dir)
+        self.schema = schema
+        self.engine = engine if engine is not None else open_engine(self.index_dir, schema)
+
+    def close(self) -> None:
+        self.engine.close()
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
 def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
     """Run a search: ranked (or date-sorted) hits for one page, with snippets and, if asked, facets.
 
@@ -168,216 +191,95 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResult:
 
 def _search(index: SearchIndex, request: SearchRequest) -> SearchResult:
     started = time.perf_counter()
-    deadline = time.thread_time() + TIME_LIMIT_SECONDS
-    request = request.validated()
-    searcher = index.searcher()
-    values = doc_values(searcher)
-    parsed = index.queries.parse(request.q)
-    window = request.page * request.page_size * (FOLD_WINDOW if request.fold else 1)
-    allowed = _allowed(searcher, values, request)
-    try:
-        if parsed.words is not None:
-            results, matched = _rank_words(searcher, values, parsed, request, allowed, window, deadline)
-        else:
-            query = expand(parsed.query, searcher.reader(), deadline)  # bounded before Whoosh builds its matchers
-            results, matched = _whoosh_search(searcher, values, query, request, allowed, window, deadline)
-    except TimeLimit:
-        raise QueryError(f"the search took over {TIME_LIMIT_SECONDS:g} s and was stopped: make the query more specific") from None
-    scored = request.sort == "relevance" and bool(request.q.strip())
-    words = query_words(results.q, searcher.reader())
-    top = results[:window]
-    groups = fold(top, lambda hit: values.sketches[hit.docnum]) if request.fold else [(hit, []) for hit in top]
+    request = request.validated(index.schema)
+    query = Query(
+        text=request.q, filters={name: values for name, values in request.filters.items() if values},
+        since=request.since, until=request.until, sort=request.sort,  # type: ignore[arg-type]  # validated
+        recency=request.recency, window=request.page * request.page_size * (FOLD_WINDOW if request.fold else 1),
+        facets=request.facets, deadline=time.thread_time() + TIME_LIMIT_SECONDS,
+    )  # fmt: skip
+    matches = index.engine.search(query)
+    groups = fold(matches.hits, lambda match: match.sketch) if request.fold else [(match, []) for match in matches.hits]
     first = (request.page - 1) * request.page_size
+    page = groups[first : first + request.page_size]
+    snippets = matches.snippets([lead for lead, _ in page]) if page else []
     hits = [
-        replace(_hit(lead, scored, words), similar=[_hit(hit, scored) for hit in similar])
-        for lead, similar in groups[first : first + request.page_size]
+        replace(_hit(lead, snippet), similar=[_hit(match) for match in similar]) for (lead, similar), snippet in zip(page, snippets, strict=True)
     ]
     facets = None
-    if request.facets:
-        counts = values.count_facets(matched)
-        facets = {name: _facet_values(counts[name], name) for name in FACET_FIELDS}
+    if matches.facets is not None:
+        facets = {facet.name: _facet_values(matches.facets.get(facet.name, {}), facet.order) for facet in index.schema.facets}
     return SearchResult(
         query=request.q,
-        total=len(matched),
+        total=matches.total,
         page=request.page,
         page_size=request.page_size,
         hits=hits,
         facets=facets,
         timeline=_timeline(facets) if facets is not None else None,
-        suggestion=suggest(speller(index.index_dir, searcher.reader()), request.q, searcher.reader()) if request.q.strip() else None,
+        suggestion=index.engine.suggest(request.q) if request.q.strip() else None,
         seconds=round(time.perf_counter() - started, 4),
     )
 
 
-def _rank_words(
-    searcher: Searcher, values: DocValues, parsed: Parsed, request: SearchRequest, allowed: Allowed | None, window: int, deadline: float
-) -> tuple[Results, np.ndarray]:
-    """A query of plain words, scored term-at-a-time (wordrank.py): the top ``window``, and every match."""
-    assert parsed.words is not None
-    docnums, scores = rank_words(searcher, parsed.words, values, allowed.mask if allowed else None, window, deadline)
-    if (newest_first := _by_date(request)) is not None:
-        top = _dated(values, docnums, newest_first, window)
-    else:
-        if request.recency:
-            scores = scores * RecencyWeighting(values.timestamps, values.newest).freshness(docnums)
-        best = np.argpartition(-scores, window)[:window] if len(scores) > window else np.arange(len(scores))
-        best = best[np.lexsort((docnums[best], -scores[best]))]  # ties go to the lower document number, as in Whoosh
-        top = list(zip(scores[best].tolist(), docnums[best].tolist()))
-    return Results(searcher, parsed.query, top), docnums
-
-
-def _whoosh_search(
-    searcher: Searcher, values: DocValues, query: q.Query, request: SearchRequest, allowed: Allowed | None, window: int, deadline: float
-) -> tuple[Results, np.ndarray]:
-    """Any other query, through Whoosh's matchers: the top ``window``, and every match."""
-    if allowed is not None and not allowed.docs:  # Whoosh would read an empty filter as no filter
-        return Results(searcher, query, []), np.zeros(0, dtype=np.int64)
-    ranker = searcher
-    if request.recency and request.sort == "relevance":
-        weighting = RecencyWeighting(values.timestamps, values.newest)
-        ranker = Searcher(searcher.reader(), weighting=weighting, closereader=False)
-    # No block skipping nor matcher replacing, which drop matches that cannot make the top:
-    # every match must reach _Matches, for the count and the facets.
-    matches = _Matches(TopCollector(limit=window, usequality=False, replace=0), deadline)
-    collector = FilterCollector(matches, allow=allowed.docs if allowed else None)
-    ranker.search_with_collector(query, collector)
-    matched = np.fromiter(sorted(matches.docs), dtype=np.int64, count=len(matches.docs))
-    if (newest_first := _by_date(request)) is not None:
-        return Results(searcher, query, _dated(values, matched, newest_first, window)), matched
-    return collector.results(), matched
-
-
-class _Matches(WrappingCollector):
-    """Records every matching document, for the count and the facets, and stops a search
-    that runs past its deadline.
-
-    It goes under Whoosh's filter, so it sees only documents the filter lets through;
-    Whoosh's TimeLimitCollector would have to wrap the filter, and in a server thread it
-    cannot use its alarm signal.
-    """
-
-    def __init__(self, child: Collector, deadline: float) -> None:
-        super().__init__(child)
-        self.deadline = deadline
-        self.docs: set[int] = set()
-
-    def collect(self, sub_docnum: int) -> Any:
-        if time.thread_time() > self.deadline:
-            raise TimeLimit
-        self.docs.add(self.child.offset + sub_docnum)
-        return self.child.collect(sub_docnum)
-
-
-def _allowed(searcher: Searcher, values: DocValues, request: SearchRequest) -> Allowed | None:
-    """The articles the request's filters let through, or None when it has none."""
-    query = _filter(searcher, request)
-    if query is None:
-        return None
-    return values.filters.get(repr(query), lambda: Allowed(searcher.docs_for_query(query), values.size))
-
-
-def _filter(searcher: Searcher, request: SearchRequest) -> q.Query | None:
-    clauses: list[q.Query] = []
-    if request.sources:
-        wanted = {s.lower() for s in request.sources}  # filters ignore case: every spelling matches
-        spellings = [s for s in _terms(searcher, "source_facet") if s.lower() in wanted]
-        clauses.append(q.Or([q.Term("source_facet", s) for s in spellings or request.sources]))
-    for name, values in (("year", request.years), ("month", request.months), ("tags", request.tags)):
-        if values:  # several values of one facet: any of them; different facets: all
-            clauses.append(q.Or([q.Term(name, v.lower() if name == "tags" else v) for v in values]))
-    if request.since or request.until:
-        clauses.append(day_range(request.since, request.until))
-    return q.And(clauses) if clauses else None
-
-
-def _terms(searcher: Searcher, fieldname: str) -> list[str]:
-    return [term.decode("utf-8") for term in searcher.lexicon(fieldname)]
-
-
-def _by_date(request: SearchRequest) -> bool | None:
-    """Whether hits are listed newest first (True) or oldest first (False); None: by relevance.
-    An empty query lists the newest."""
-    if request.sort == "relevance" and request.q.strip():
-        return None
-    return request.sort != "oldest"
-
-
-def _dated(values: DocValues, docnums: np.ndarray, newest_first: bool, window: int) -> list[tuple[None, int]]:
-    """The first ``window`` of ``docnums`` by date (undated last either way), as Whoosh's (score, docnum)."""
-    return [(None, docnum) for docnum in values.by_date(docnums, newest_first)[:window].tolist()]
-
-
-def _facet_values(counts: Counter[str], name: str) -> list[FacetValue]:
-    values = [FacetValue(value, count) for value, count in counts.items()]
-    if name in ("year", "month"):
+def _facet_values(counts: Mapping[str, int], order: str) -> list[FacetValue]:
+    values = [FacetValue(value, count) for value, count in counts.items() if count]
+    if order == "value":
         return sorted(values, key=lambda v: v.value)
     return sorted(values, key=lambda v: (-v.count, v.value))
 
 
 def _timeline(facets: dict[str, list[FacetValue]]) -> list[TimelineBar]:
     """Matches per month, or per year when the months span more than three years; gaps are zero."""
-    months = facets["month"]
+    months = facets.get("month", [])
     if not months:
         return []
     first, last = (int(y) * 12 + int(m) - 1 for y, m in (months[0].value.split("-"), months[-1].value.split("-")))
     if last - first >= TIMELINE_MAX_MONTHS:
-        counts = {v.value: v.count for v in facets["year"]}
+        counts = {v.value: v.count for v in facets.get("year", [])}
         return [TimelineBar(str(y), counts.get(str(y), 0)) for y in range(first // 12, last // 12 + 1)]
     counts = {v.value: v.count for v in months}
     periods = (f"{n // 12:04d}-{n % 12 + 1:02d}" for n in range(first, last + 1))
     return [TimelineBar(p, counts.get(p, 0)) for p in periods]
 
 
-def _hit(hit: WhooshHit, scored: bool, words: frozenset[str] | None = None) -> Hit:
-    """A hit as shown; with a snippet of its body marking ``words``, unless None (folded copies show none)."""
-    stored = hit.fields()
+def _hit(match: Match, snippet: str = "") -> Hit:
+    """A match as shown, with its snippet (folded copies show none)."""
+    stored = match.stored
     return Hit(
-        id=stored["id"],
-        title=stored["title"],
-        display_title=display_title(stored["title"], stored.get("body", "")),
-        date=stored.get("published"),
+        id=match.id,
+        title=stored.get("title", ""),
+        display_title=display_title(stored.get("title", ""), stored.get("body", "")),
+        date=stored.get("date"),
         source=stored.get("source", ""),
-        tags=list(_tags(stored)),
+        tags=list(stored.get("tags", ())),
         url=stored.get("url", ""),
         path=stored.get("path", ""),
-        score=round(hit.score, 4) if scored and hit.score is not None else None,
-        snippet=snippet(stored.get("body", ""), words) if words is not None else "",
+        score=round(match.score, 4) if match.score is not None else None,
+        snippet=snippet,
     )
-
-
-def _tags(stored: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(t for t in stored.get("tags", "").split(",") if t)
 
 
 def get_article(index: SearchIndex, article_id: str) -> Article:
     """The stored article with this id, or ArticleNotFound."""
-    stored = index.searcher().document(id=article_id)
+    stored = index.engine.get(article_id)
     if stored is None:
         raise ArticleNotFound(article_id)
-    return _article(stored)
-
-
-def _article(stored: dict[str, Any]) -> Article:
     return Article(
         id=stored["id"],
-        title=stored["title"],
+        title=stored.get("title", ""),
         body=stored.get("body", ""),
         path=stored.get("path", ""),
-        date=stored.get("published"),
+        date=stored.get("date"),
         source=stored.get("source", ""),
         author=stored.get("author", ""),
         section=stored.get("section", ""),
-        tags=_tags(stored),
+        tags=tuple(stored.get("tags", ())),
         url=stored.get("url", ""),
     )
 
 
 def related(index: SearchIndex, article_id: str, limit: int = 5) -> list[Hit]:
-    """Articles most like this one (Whoosh's more-like-this on the body's key terms)."""
-    searcher = index.searcher()
-    docnum = searcher.document_number(id=article_id)
-    if docnum is None:
-        raise ArticleNotFound(article_id)
-    results = searcher.more_like(docnum, "body", top=limit, numterms=12)
-    words = query_words(results.q, searcher.reader())
-    return [_hit(hit, scored=True, words=words) for hit in results]
+    """Articles most like this one (the engine's more-like-this), or ArticleNotFound."""
+    matches = index.engine.related(article_id, limit)
+    return [_hit(match, snippet) for match, snippet in zip(matches.hits, matches.snippets(matches.hits), strict=True)]

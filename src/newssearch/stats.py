@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .search import SearchRequest, search
-from .engine.whoosh.store import SearchIndex
+from .search import SearchIndex, SearchRequest, search
 
 
 @dataclass
@@ -26,16 +25,16 @@ class IndexStats:
 def index_stats(index: SearchIndex) -> IndexStats:
     facets = search(index, SearchRequest(page_size=1, facets=True)).facets or {}
     by_year = {v.value: v.count for v in sorted(facets["year"], key=lambda v: v.value)}
-    report = index.last_report()
+    report = index.engine.last_report()
     if report is not None:
         report = {k: v for k, v in report.items() if k != "problems"} | {"problems": len(report.get("problems", []))}
-    articles = index.searcher().doc_count()
+    engine = index.engine.stats()
     return IndexStats(
-        articles=articles,
+        articles=engine.articles,
         by_source={v.value: v.count for v in facets["source"]},
         by_year=by_year,
-        undated=articles - sum(by_year.values()),
-        size_bytes=index.size_bytes(),
-        index_dir=str(index.index_dir),
+        undated=engine.articles - sum(by_year.values()),
+        size_bytes=engine.size_bytes,
+        index_dir=engine.location,
         last_reindex=report,
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..errors import NewssearchError
 from ..fields import SCHEMA, Schema
+from . import querytree
 from .base import Engine
 
 ENGINES = ("whoosh", "opensearch")
@@ -32,3 +33,15 @@ def open_engine(index_dir: str | Path, schema: Schema = SCHEMA, kind: str | None
 
         return OpenSearchEngine.from_environment(Path(index_dir), schema)
     raise NewssearchError(f"unknown engine {kind!r} (NEWSSEARCH_ENGINE or --engine); use one of: {', '.join(ENGINES)}")
+
+
+def parse(text: str, schema: Schema = SCHEMA) -> tuple[querytree.Node, tuple[str, ...] | None]:
+    """The query language (README) parsed into the neutral tree, with the relaxation of plain words
+    applied; and the query's words as indexed when it is only plain words or one "phrase", else None.
+
+    One parser for every engine: Whoosh's, run without an index (engine/whoosh/tree.py).
+    A QueryError says what to fix.
+    """
+    from .whoosh.tree import parse as parse_tree
+
+    return parse_tree(text, schema)

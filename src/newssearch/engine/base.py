@@ -41,8 +41,10 @@ Document = dict[str, Any]
 (``date`` a datetime or None, ``tags`` a tuple, bytes fields as bytes) and one list of
 values per facet, keyed by ``Facet.field``."""
 
-Stored = dict[str, Any]
-"""An article's stored fields (``Schema.stored``), as a search or ``get`` returns them."""
+Stored = Mapping[str, Any]
+"""An article's stored fields (``Schema.stored``), as a search or ``get`` returns them. A
+mapping: an engine may read a hit's fields only when they are first looked at (the service
+folds a window of hits several times the page, and shows only the page)."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,11 @@ class EngineStats:
 class Writer(ABC):
     """Changes to the index, invisible to searches until ``commit``. Only ``reindex`` makes one."""
 
+    def expect(self, size_bytes: int) -> None:  # noqa: B027  (optional: an engine that does not choose ignores it)
+        """How much archive text the changes hold, once the reindex knows (an incremental one
+        decides from ``Engine.indexed``, read after the writer opened): an engine may choose
+        how to write from it before the first change. Until then, ``Engine.writer``'s bound."""
+
     @abstractmethod
     def add(self, document: Document) -> None:
         """Add an article known not to be in the index (a full rebuild adds only)."""
@@ -122,7 +129,8 @@ class Writer(ABC):
 
     @abstractmethod
     def cancel(self) -> None:
-        """Drop every change; the committed index stays as it was."""
+        """Drop every change; the committed index stays as it was. Does nothing after a commit
+        or a cancel: the indexer cancels on any error, one raised by ``commit`` too."""
 
 
 class Engine(ABC):
@@ -136,7 +144,7 @@ class Engine(ABC):
     def writer(self, full: bool, size_bytes: int) -> Writer:
         """A writer; ``full``: it rebuilds the index from nothing (which it creates if there is none).
 
-        ``size_bytes`` (the archive text to index) lets an engine choose how to write
+        ``size_bytes`` (the archive text to index, or a bound on it: ``Writer.expect``) lets an engine choose how to write
         (processes, bulk sizes). Raises IndexLocked while another writer is open.
         """
 

@@ -57,7 +57,10 @@ class Wildcard(Node):
 
 @dataclass(frozen=True)
 class Range(Node):
-    """Terms from ``low`` to ``high`` (None: open), e.g. days ``2023-01-01`` to ``2023-03-31``."""
+    """Terms from ``low`` to ``high`` (None: open), e.g. days ``2023-01-01`` to ``2023-03-31``.
+
+    On ``date`` a bound may be a partial date (``2023``, ``2023-03``, as typed in
+    ``date:[2023-01 TO 2023-03]``): a partial ``high`` includes the whole of its year or month."""
 
     field: str
     low: str | None

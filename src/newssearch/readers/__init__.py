@@ -10,8 +10,11 @@ from __future__ import annotations
 import gzip
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
+from .. import defaults as folder_defaults
 from ..article import Article
 from ..errors import Problem, ProblemCap, ReadError
 from . import export, html, reuters, text
@@ -66,6 +69,10 @@ def read_file(abspath: str, relpath: str) -> FileResult:
     """Read every article of one archive file; problems are collected (at most
     ``MAX_PROBLEMS_PER_FILE`` listed, the rest counted), never raised.
 
+    ``relpath`` is the file's path below the archive folder (as ``archive.scan`` gives
+    it): the folders' defaults (defaults.py) fill what the articles leave empty, and
+    then an article with a URL but still no source is from its URL's site.
+
     An exception no reader anticipated (a ``RecursionError`` from JSON nested 100,000
     deep, a reader's bug) ends this file's reading: the articles read before it are kept
     and the file is reported with the exception, so the rest of the archive is indexed.
@@ -77,6 +84,7 @@ def read_file(abspath: str, relpath: str) -> FileResult:
         result.problems.append(unknown_type(relpath))
         return result
     limit = MAX_PAGE_BYTES if reader in (text.read, html.read) else MAX_FILE_BYTES
+    defaults = _folder_defaults(abspath, relpath)
     try:
         content, warning = decode(_read_bytes(abspath, relpath, limit), relpath)
         if warning:
@@ -85,7 +93,7 @@ def read_file(abspath: str, relpath: str) -> FileResult:
             if isinstance(output, Article) and len(output.body) > MAX_BODY_CHARS:
                 output = Problem(relpath, f"article {output.id!r} is {len(output.body):,} characters, over the {MAX_BODY_CHARS:,} limit: is it one article?")
             if isinstance(output, Article):
-                result.articles.append(output)
+                result.articles.append(_with_site(folder_defaults.apply(output, defaults)))
             else:
                 problems.add(output)
     except ReadError as error:
@@ -99,6 +107,31 @@ def read_file(abspath: str, relpath: str) -> FileResult:
     if not result.articles and not any(p.skipped for p in result.problems):
         result.problems.append(Problem(relpath, "no articles found in the file"))
     return result
+
+
+def _folder_defaults(abspath: str, relpath: str) -> folder_defaults.Defaults:
+    """The defaults for the file, from the archive folder that ``abspath`` is ``relpath`` under
+    (none for a file read on its own, whose paths do not say where an archive starts).
+
+    Read here rather than passed by the scan so that every reader of files (the indexer,
+    a script calling ``read_file``) gets the same articles; the scan reports the files' faults.
+    """
+    parts = PurePosixPath(relpath).parts
+    path = Path(abspath)
+    if not parts or path.parts[-len(parts) :] != parts:
+        return {}
+    return folder_defaults.defaults_for(path.parents[len(parts) - 1], relpath)
+
+
+def _with_site(article: Article) -> Article:
+    """An article that names no source (nor does its folder) is from its URL's site: www.bbc.co.uk -> bbc.co.uk."""
+    if article.source or not article.url:
+        return article
+    try:
+        host = (urlsplit(article.url).hostname or "").removeprefix("www.")
+    except ValueError:  # a malformed URL ("http://[::1")
+        return article
+    return replace(article, source=host) if host else article
 
 
 def _read_bytes(abspath: str, relpath: str, limit: int) -> bytes:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, TypeAlias
 
-from ..article import Article
+from ..article import LANGUAGE_TAG, Article
 from ..errors import Problem
 from .dates import parse_date
 
@@ -61,6 +61,10 @@ def article_from_record(record: Mapping[str, Any], path: str, number: int, locat
     if raw_date and date is None:
         outputs.append(unrecognised_date(path, raw_date, location))
     url = _first(record, "url")
+    language = _first(record, "language")
+    if language and not LANGUAGE_TAG.fullmatch(language):
+        outputs.append(Problem(path, f"language {language[:40]!r} is not a language tag (en, pt-BR), left unknown", location, skipped=False))
+        language = ""
     outputs.append(
         Article(
             id=_first(record, "id") or url or f"{path}#{number}",
@@ -73,6 +77,7 @@ def article_from_record(record: Mapping[str, Any], path: str, number: int, locat
             section=_first(record, "section"),
             tags=split_tags(record.get("tags")),
             url=url,
+            language=language,
             location=location,
         )
     )

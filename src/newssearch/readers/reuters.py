@@ -1,7 +1,8 @@
 """Reuters-21578 SGML (reut2-NNN.sgm): many <REUTERS> records per file.
 
 Each record becomes an article ``reuters-<NEWID>`` with its DATE, TITLE, DATELINE
-(which opens the body, as on the wire), BODY, and TOPICS and PLACES as tags.
+(which opens the body, as on the wire), BODY, and TOPICS and PLACES as tags of
+their kind (``topic:acq``, ``place:usa``: fields.py shows them as two facets).
 Records without a BODY keep their unprocessed text, and without a TITLE an empty title
 (the display shows their opening words); "brief" records (a headline with the
 placeholder body "Blah blah blah.") are indexed by title alone.
@@ -23,6 +24,8 @@ _RECORD = re.compile(r"<REUTERS\b([^>]*)>(.*?)(</REUTERS>|(?=<REUTERS\b)|\Z)", r
 _NEWID = re.compile(r'NEWID="(\d+)"')
 _DATE = re.compile(r"(\d{1,2}-[A-Z]{3}-\d{4})\s+(\d\d:\d\d:\d\d)?")
 _TAG = re.compile(r"<[^>]+>")
+_TAG_KINDS = (("TOPICS", "topic"), ("PLACES", "place"))
+"""The record's categories kept as tags, with their kind (fields.TAG_KINDS): topic:acq, place:usa."""
 
 
 def _element(record: str, name: str) -> str:
@@ -72,7 +75,9 @@ def read(text: str, path: str) -> Iterator[Output]:
             source="Reuters",
             location=location,
             tags=tuple(
-                dict.fromkeys(_text(d) for kind in ("TOPICS", "PLACES") for d in re.findall(r"<D>(.*?)</D>", _element(record, kind)))
+                dict.fromkeys(
+                    f"{kind}:{_text(d)}" for element, kind in _TAG_KINDS for d in re.findall(r"<D>(.*?)</D>", _element(record, element))
+                )
             ),
         )
     if not found:

@@ -1,4 +1,4 @@
-"""The app's SearchIndex: opened on first use, closed when the server process stops."""
+"""The app's SearchIndex and its table of fields and facets: opened on first use, closed when the server process stops."""
 
 from __future__ import annotations
 
@@ -6,19 +6,21 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from ..engine.whoosh.store import SearchIndex
+from ..fields import Schema
+from ..search import SearchIndex
 
 
 class LazyIndex:
     """Opens the index on first use, so the server starts before the first reindex (and says so)."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, schema: Schema) -> None:
         self.index_dir = index_dir
+        self.schema = schema  # the page's filters, labels and facets
         self._index: SearchIndex | None = None
 
     def get(self) -> SearchIndex:
         if self._index is None:
-            self._index = SearchIndex(self.index_dir)
+            self._index = SearchIndex(self.index_dir, self.schema)
         return self._index
 
     def close(self) -> None:
@@ -37,3 +39,8 @@ def app_index(app: Flask) -> LazyIndex:
 def current_index() -> SearchIndex:
     """The index of the app handling the current request."""
     return app_index(current_app).get()
+
+
+def current_schema() -> Schema:
+    """The table of fields and facets of the app handling the current request."""
+    return app_index(current_app).schema

@@ -12,7 +12,7 @@ bleach: bleach stopped all maintenance, security fixes included, on 2026-06-05; 
 from __future__ import annotations
 
 import calendar
-import time
+import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -22,21 +22,22 @@ import nh3
 from flask import url_for
 from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
-from whoosh.searching import TimeLimit
 
 from ..article import Article
-from ..errors import QueryError
-from ..engine.whoosh.query import expand
-from ..search import TIME_LIMIT_SECONDS, FacetValue, SearchResult, TimelineBar
-from ..engine.whoosh.snippets import marked, query_words
-from ..engine.whoosh.store import SearchIndex
-from .params import FACET_PARAMS, FILTERS, PARAMS
+from ..fields import Facet, Schema
+from ..search import FacetValue, SearchIndex, SearchRequest, SearchResult, TimelineBar, search
+from .params import filters, params
 
-LABELS = {"source": "Source", "year": "Year", "month": "Month", "tag": "Tag", "from-date": "From", "to-date": "To"}
-FACET_LIMITS = {"source": 12, "year": None, "month": None, "tags": 20}
-"""How many values of each facet to show, the most frequent first (None: all)."""
-CHART_WIDTH, CHART_HEIGHT, MAX_BAR_WIDTH = 600, 120, 48
+DATE_LABELS = {"from-date": "From", "to-date": "To"}
+PAGE_SIZES = (10, 25, 50, 100)
+"""The page sizes the page offers (``page-size``); the first is the default."""
+VIEW_PARAMS = ("facet", "facet-q")
+"""Parameters of the page only, not of the search: the facet shown in full (``facet``) and the
+text its values are filtered by (``facet-q``). Kept in the page's links, left out of the
+article, export and feed links."""
+CHART_WIDTH, CHART_HEIGHT, MAX_BAR_WIDTH, MIN_BAR_HEIGHT = 600, 120, 48, 8.0
 ALLOWED_TAGS = {"mark", "p"}
+_MONTH = re.compile(r"\d{4}-\d{2}")
 
 
 class SearchLinks:
@@ -45,8 +46,9 @@ class SearchLinks:
     Any change but a page number goes back to the first page.
     """
 
-    def __init__(self, args: MultiDict[str, str]) -> None:
-        self.pairs = [(name, value) for name in PARAMS for value in args.getlist(name) if value.strip()]
+    def __init__(self, args: MultiDict[str, str], schema: Schema) -> None:
+        self.schema = schema
+        self.pairs = [(name, value) for name in (*params(schema), *VIEW_PARAMS) for value in args.getlist(name) if value.strip()]
 
     def values(self, name: str) -> list[str]:
         return [value for key, value in self.pairs if key == name]
@@ -72,11 +74,32 @@ class SearchLinks:
     def page(self, number: int) -> str:
         return self._url([*self._without("page"), *([("page", str(number))] if number > 1 else [])])
 
+    def page_size(self, size: int) -> str:
+        """This search at ``size`` results a page, from the first page; the default size is left out of the URL."""
+        return self.removing("page-size") if size == PAGE_SIZES[0] else self.replacing("page-size", str(size))
+
     def clearing_filters(self) -> str:
-        return self._url(self._without("page", "from-date", "to-date", *FILTERS))
+        return self._url(self._without("page", "from-date", "to-date", *filters(self.schema)))
+
+    def showing_facet(self, name: str | None) -> str:
+        """This page with the facet ``name`` listed in full (None: every facet back to its top values)."""
+        pairs = self._without("facet", "facet-q")
+        return self._url([*pairs, ("facet", name)] if name else pairs)
 
     def feed(self) -> str:
-        return self._url(self._without("page", "sort", "page-size"), "web.atom_feed")
+        return self._url(self._without("page", "sort", "page-size", *VIEW_PARAMS), "web.atom_feed")
+
+    def export(self, form: str) -> str:
+        """The export of every result of this search (up to the result window) as ``form``: csv or json."""
+        return self._url(self._without("page", "page-size", *VIEW_PARAMS), f"web.api_export_{form}")
+
+    def article(self, article_id: str) -> str:
+        """An article's page carrying this search, so its "Results for ..." link returns to exactly these results."""
+        return url_for("web.article_page", article_id=article_id) + self._query(self._without(*VIEW_PARAMS))
+
+    def results(self) -> str:
+        """The results page this search came from: its query, filters, sort, page and page size."""
+        return self._url(self._without(*VIEW_PARAMS))
 
     def hidden(self, *names: str) -> list[tuple[str, str]]:
         """The parameters a form must carry as hidden inputs, besides its own ``names``."""
@@ -84,19 +107,24 @@ class SearchLinks:
 
     def chips(self) -> list[tuple[str, str, str]]:
         """(label, value, URL without it) for each active filter."""
-        names = (*FILTERS, "from-date", "to-date")
-        return [(LABELS[k], v, self.removing(k, v)) for k, v in self.pairs if k in names]
+        labels = {facet.param: facet.label for facet in self.schema.facets} | DATE_LABELS
+        return [(labels[k], v, self.removing(k, v)) for k, v in self.pairs if k in labels]
 
     def _without(self, *names: str) -> list[tuple[str, str]]:
         return [(k, v) for k, v in self.pairs if k not in names]
 
     def _url(self, pairs: list[tuple[str, str]], endpoint: str = "web.search_page") -> str:
-        return url_for(endpoint) + (f"?{urlencode(pairs)}" if pairs else "")
+        return url_for(endpoint) + self._query(pairs)
+
+    @staticmethod
+    def _query(pairs: list[tuple[str, str]]) -> str:
+        return f"?{urlencode(pairs)}" if pairs else ""
 
 
 @dataclass(frozen=True)
 class FacetLink:
     value: str
+    label: str  # what the page shows: the facet's readable label of the value (fields.Facet.label_of)
     count: int
     active: bool
     url: str  # adds the filter, or removes it when active
@@ -105,26 +133,53 @@ class FacetLink:
 @dataclass(frozen=True)
 class FacetGroup:
     name: str
+    label: str
     param: str
     links: list[FacetLink]
+    hidden: int = 0  # values left out of a facet shown by its top values: a "show all" link says how many
+    expanded: bool = False  # listed in full (``facet=name``), and filtered by ``within`` when it is set
+    within: str = ""
+
+    @property
+    def long(self) -> bool:
+        """Whether the facet has more values than its limit: it gets "show all" and a filter box."""
+        return self.hidden > 0 or self.expanded
 
 
 def facet_groups(result: SearchResult, links: SearchLinks) -> list[FacetGroup]:
-    """The facets beside the results; months only once a year or month is chosen."""
+    """The facets beside the results; months only once a year or month is chosen.
+
+    A facet shows its first ``Facet.shown`` values, or all of them when the page asks for it
+    (``facet=tags``), narrowed to those containing ``facet-q`` (any case): "show more"
+    and a filter box that work as plain links and a GET form.
+    """
+    expanded = links.values("facet")[:1]
+    within = " ".join(links.values("facet-q")).strip()
     groups = []
-    for name, values in (result.facets or {}).items():
-        param = FACET_PARAMS[name]
-        if not values or (name == "month" and not links.values("year") + links.values("month")):
+    for facet in links.schema.facets:
+        values = (result.facets or {}).get(facet.name, [])
+        if not values or (facet.name == "month" and not links.values("year") + links.values("month")):
             continue
-        chosen = {value.lower(): value for value in links.values(param)}  # filters ignore case
-        groups.append(FacetGroup(name, param, [_facet_link(v, param, chosen, links) for v in values[: FACET_LIMITS[name]]]))
+        chosen = {_folded(facet, value): value for value in links.values(facet.param)}
+        if [facet.name] == expanded:
+            listed = [v for v in values if within.lower() in f"{v.value} {facet.label_of(v.value)}".lower()]  # its code or its label
+            links_ = [_facet_link(v, facet, chosen, links) for v in listed]
+            groups.append(FacetGroup(facet.name, facet.label, facet.param, links_, expanded=True, within=within))
+        else:
+            listed = values[: facet.shown]
+            links_ = [_facet_link(v, facet, chosen, links) for v in listed]
+            groups.append(FacetGroup(facet.name, facet.label, facet.param, links_, hidden=len(values) - len(listed)))
     return groups
 
 
-def _facet_link(value: FacetValue, param: str, chosen: dict[str, str], links: SearchLinks) -> FacetLink:
-    spelled = chosen.get(value.value.lower())
-    url = links.removing(param, spelled) if spelled else links.adding(param, value.value)
-    return FacetLink(value.value, value.count, spelled is not None, url)
+def _folded(facet: Facet, value: str) -> str:
+    return value.lower() if facet.fold_case else value  # such a filter ignores case
+
+
+def _facet_link(value: FacetValue, facet: Facet, chosen: dict[str, str], links: SearchLinks) -> FacetLink:
+    spelled = chosen.get(_folded(facet, value.value))
+    url = links.removing(facet.param, spelled) if spelled else links.adding(facet.param, value.value)
+    return FacetLink(value.value, facet.label_of(value.value), value.count, spelled is not None, url)
 
 
 @dataclass(frozen=True)
@@ -143,6 +198,11 @@ class ChartBar:
         """The filter a click on this bar sets."""
         return "month" if "-" in self.period else "year"
 
+    @property
+    def label(self) -> str:
+        """The count shown under the bar: short enough for a narrow bar (1,234 -> 1.2k)."""
+        return f"{self.count}" if self.count < 1000 else f"{self.count / 1000:.{0 if self.count >= 10_000 else 1}f}k"
+
 
 def timeline_chart(timeline: list[TimelineBar]) -> list[ChartBar]:
     """Bar geometry for the server-drawn SVG timeline; the tallest bar is full height."""
@@ -153,10 +213,19 @@ def timeline_chart(timeline: list[TimelineBar]) -> list[ChartBar]:
     width = min(slot * 0.8, MAX_BAR_WIDTH)
     bars = []
     for number, bar in enumerate(timeline):
-        height = max(bar.count / tallest * CHART_HEIGHT, 2.0) if bar.count else 0.0
+        height = max(bar.count / tallest * CHART_HEIGHT, MIN_BAR_HEIGHT) if bar.count else 0.0  # one article still shows
         x = number * slot + (slot - width) / 2
         bars.append(ChartBar(bar.period, bar.count, round(x, 2), round(width, 2), round(CHART_HEIGHT - height, 2), round(height, 2)))
     return bars
+
+
+def newest_month(index: SearchIndex) -> str | None:
+    """The month ("1987-10") of the newest dated article in the index, from the month facet of
+    an empty search; None when no article has a date. The no-results tips take their
+    ``date:`` examples from it, so they always name dates the archive has."""
+    facets = search(index, SearchRequest(page_size=1, fold=False, facets=True)).facets or {}
+    months = [v.value for v in facets.get("month", []) if _MONTH.fullmatch(v.value)]
+    return max(months, default=None)
 
 
 def page_numbers(page: int, pages: int, around: int = 2) -> list[int | None]:
@@ -207,14 +276,21 @@ def article_html(index: SearchIndex, body: str, q: str) -> Markup:
 
 def _highlighted(index: SearchIndex, text: str, q: str) -> str:
     """``text`` escaped, with the query's words in <mark>; empty if none occurs (or q does not parse)."""
-    if not q.strip():
-        return ""
-    reader = index.searcher().reader()
-    try:
-        parsed = expand(index.queries.build(q), reader, time.thread_time() + TIME_LIMIT_SECONDS)
-    except (QueryError, TimeLimit):
-        return ""
-    return marked(text, query_words(parsed, reader))
+    return index.engine.mark(text, q) if q.strip() else ""
+
+
+def tag_links(tags: tuple[str, ...], schema: Schema) -> list[tuple[str, str]]:
+    """(label, URL of its filter) for each of an article's tags: ``place:usa`` -> ("USA", "/?place=usa");
+    a tag no facet counts is shown as written, without a link ("")."""
+    shown = []
+    for tag in tags:
+        found = schema.facet_of_tag(tag)
+        if found is None:
+            shown.append((tag, ""))
+        else:
+            facet, value = found
+            shown.append((facet.label_of(value), url_for("web.search_page", **{facet.param: value})))
+    return shown
 
 
 def article_dict(article: Article) -> dict[str, Any]:

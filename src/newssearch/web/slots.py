@@ -43,7 +43,8 @@ def take_slot() -> None:
     """
     lanes: dict[str, threading.BoundedSemaphore] = current_app.extensions["newssearch.slots"]
     g.search_slots = []
-    for lane in ("heavy", "any") if _heavy(request.args) else ("any",):
+    heavy = _heavy(request.args) or request.path.startswith("/api/export.")  # an export runs up to ten pages of 100
+    for lane in ("heavy", "any") if heavy else ("any",):
         if not lanes[lane].acquire(timeout=SLOT_WAIT_SECONDS[lane]):
             raise Busy
         g.search_slots.append(lanes[lane])

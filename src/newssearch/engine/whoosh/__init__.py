@@ -1,18 +1,32 @@
 """The embedded engine: Whoosh, in the index folder. Every ``import whoosh`` of newssearch is in this package.
 
 Reading (searching.py and the modules it uses) and writing (writing.py) are apart; this
-class is the one door to both, the ``Engine`` of base.py.
+class is the one door to both, the ``Engine`` of base.py. Whoosh's private parts are
+read through private.py only, and its two patches (patches.py) apply to this engine's
+own readers, never to Whoosh globally.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from whoosh.collectors import TimeLimit
+from whoosh.searching import Searcher
+
+from ...errors import ArticleNotFound, QueryError
 from ...fields import Schema
 from ..base import Engine, EngineStats, Indexed, Matches, Query, Stored, Writer
-from . import patches  # noqa: F401  (to be applied inside the engine, not on import: issue 13)
+from . import searching, store
+from .query import QueryBuilder, expand
+from .snippets import marked, query_words
+from .spelling import speller, suggest
+
+MARK_SECONDS = 5.0
+"""CPU time a query's prefixes and wildcards may take to expand when an article is marked."""
 
 
 class WhooshEngine(Engine):
@@ -21,6 +35,9 @@ class WhooshEngine(Engine):
     def __init__(self, index_dir: Path, schema: Schema) -> None:
         self.index_dir = index_dir
         self.schema = schema
+        self._searchers = store.Searchers(index_dir)
+        self._queries: QueryBuilder | None = None
+        self._lock = threading.Lock()
 
     # Writing: writing.py -------------------------------------------------------------------
 
@@ -35,33 +52,57 @@ class WhooshEngine(Engine):
         return indexed(self)
 
     def exists(self) -> bool:
-        raise NotImplementedError  # issue 13, reading side
+        return store.exists(self.index_dir)
 
     def save_report(self, report: dict[str, Any]) -> None:
-        raise NotImplementedError  # issue 13, reading side
+        store.save_report(self.index_dir, report)
 
     # Reading: searching.py -----------------------------------------------------------------
 
+    def searcher(self) -> Searcher:
+        """This thread's Whoosh searcher on the index committed now (for the engine's own modules and tests)."""
+        return self._searchers.searcher()
+
+    @property
+    def queries(self) -> QueryBuilder:
+        """The query parser of this index's Whoosh schema (IndexNotFound if there is no index)."""
+        with self._lock:
+            if self._queries is None:
+                self._queries = QueryBuilder(store.open_index(self.index_dir).schema)
+            return self._queries
+
     def search(self, query: Query) -> Matches:
-        raise NotImplementedError  # issue 13, reading side
+        return searching.search(self.searcher(), self.queries, self.schema, query)
 
     def get(self, article_id: str) -> Stored | None:
-        raise NotImplementedError  # issue 13, reading side
+        fields = self.searcher().document(id=article_id)
+        return None if fields is None else searching.stored(self.schema, fields)
 
     def related(self, article_id: str, limit: int) -> Matches:
-        raise NotImplementedError  # issue 13, reading side
+        searcher = self.searcher()
+        docnum = searcher.document_number(id=article_id)
+        if docnum is None:
+            raise ArticleNotFound(article_id)
+        return searching.related(searcher, self.schema, docnum, limit)
 
     def suggest(self, text: str) -> str | None:
-        raise NotImplementedError  # issue 13, reading side
+        reader = self.searcher().reader()
+        return suggest(speller(self.index_dir, reader), text, reader)
 
     def mark(self, text: str, query_text: str) -> str:
-        raise NotImplementedError  # issue 13, reading side
+        reader = self.searcher().reader()
+        try:
+            parsed = expand(self.queries.build(query_text), reader, time.thread_time() + MARK_SECONDS)
+        except (QueryError, TimeLimit):
+            return ""
+        return marked(text, query_words(parsed, reader))
 
     def stats(self) -> EngineStats:
-        raise NotImplementedError  # issue 13, reading side
+        articles = self.searcher().doc_count()
+        return EngineStats(articles=articles, size_bytes=store.size_bytes(self.index_dir), location=str(self.index_dir))
 
     def last_report(self) -> dict[str, Any] | None:
-        raise NotImplementedError  # issue 13, reading side
+        return store.last_report(self.index_dir)
 
     def close(self) -> None:
-        raise NotImplementedError  # issue 13, reading side
+        self._searchers.close()

@@ -13,19 +13,17 @@ from __future__ import annotations
 import threading
 from array import array
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Hashable, Iterable
-from itertools import accumulate
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3Codec, _lenfield
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.reading import IndexReader, SegmentReader
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from . import private
 
-FACET_FIELDS = {"source": "source_facet", "year": "year", "month": "month", "tags": "tags"}
-"""Facet name in results -> the field whose terms are its values."""
 FILTERS_KEPT = 16
 POSTINGS_KEPT = 8_000_000
 """Decoded postings kept per index version (8 bytes each: 64 MB)."""
@@ -80,8 +78,9 @@ class DocValues:
     """One index version's values, each read on first use through the caller's own reader
     (a reader belongs to one thread's searcher and is closed with it)."""
 
-    def __init__(self, version: _Version, reader: IndexReader) -> None:
+    def __init__(self, version: _Version, reader: IndexReader, facets: Mapping[str, str]) -> None:
         self._version, self._reader = version, reader
+        self._facets = facets  # facet name -> the field whose terms are its values
         self.filters = version.filters
         """Documents each recent filter lets through: paging or refining within one source or period is common."""
         self.postings = version.postings
@@ -104,10 +103,10 @@ class DocValues:
             reader = self._reader
             return {
                 name: [(term.decode("utf-8"), postings(reader, field, term)[0]) for term in reader.lexicon(field)]
-                for name, field in FACET_FIELDS.items()
+                for name, field in self._facets.items()
             }
 
-        return self._version.columns.get("facets", load)
+        return self._version.columns.get(("facets", *self._facets.items()), load)
 
     @property
     def timestamps(self) -> np.ndarray:
@@ -124,6 +123,11 @@ class DocValues:
     @property
     def sketches(self) -> list[bytes]:
         return self._version.columns.get("sketch", lambda: self._column("sketch", b""))
+
+    @property
+    def ids(self) -> list[str]:
+        """Each document's id, from its column: a hit's id without reading its stored fields."""
+        return self._version.columns.get("id", lambda: [value.decode("utf-8") for value in self._column("id", b"")])
 
     def lengths(self, field: str) -> np.ndarray:
         """Words in ``field`` of each document, as BM25 sees them."""
@@ -161,22 +165,18 @@ class DocValues:
         """Whoosh keeps a field's lengths as one byte per document (a lossy log scale) in a
         column of its own, decoded here through a table of the 256 values."""
         decoded = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
-        return decoded[self._numbers(_lenfield(field), "B").astype(np.uint8)]
+        return decoded[self._numbers(private.lengths_column(field), "B").astype(np.uint8)]
 
 
 def _column_bytes(segment: SegmentReader, column: str) -> list[bytes]:
     """One segment's values of a VarBytesColumn, read in one piece and cut up.
 
     Whoosh's reader fetches each document's value with a call of its own: 21,578 calls
-    and ~50 ms for Reuters' sketches, paid by every one-off ``newssearch query``. Its
-    values lie one after the other in document order, and the reader holds their lengths.
+    and ~50 ms for Reuters' sketches, paid by every one-off ``newssearch query``.
     """
     reader = segment.column_reader(column, translate=False)
-    lengths = getattr(reader, "_lengths", None)
-    if lengths is None:  # not Whoosh's VarBytesColumn reader: take its values one by one
-        return list(reader)
-    data = reader._dbfile.get(reader._basepos, sum(lengths))
-    return [data[start : start + length] for start, length in zip(accumulate(lengths, initial=0), lengths)]
+    values = private.var_bytes(reader)
+    return list(reader) if values is None else values  # None: not Whoosh's VarBytesColumn reader
 
 
 def _column_numbers(segment: SegmentReader, column: str, typecode: str) -> np.ndarray:
@@ -188,8 +188,9 @@ def _column_numbers(segment: SegmentReader, column: str, typecode: str) -> np.nd
     """
     filename = W3Codec.column_filename(segment.segment(), column)
     values = np.zeros(0)
-    if segment._storage.file_exists(filename):
-        file = segment._storage.open_file(filename)
+    storage = private.segment_storage(segment)
+    if storage.file_exists(filename):
+        file = storage.open_file(filename)
         try:
             values = np.frombuffer(file.read(), dtype=">" + typecode).astype(np.float64)
         finally:
@@ -208,16 +209,11 @@ def postings(reader: IndexReader, field: str, text: str | bytes) -> tuple[np.nda
         if (field, text) not in leaf:
             continue
         deleted = leaf.is_deleted if leaf.has_deletions() else None
-        matcher = leaf.postings(field, text)
-        matcher = getattr(matcher, "child", matcher)  # the codec's matcher under Whoosh's filter of deletions
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            for docnum, weight in zip(matcher._ids, matcher._weights):
+        for ids, block_weights in private.blocks(leaf.postings(field, text)):
+            for docnum, weight in zip(ids, block_weights):
                 if not (deleted and deleted(docnum)):
                     docnums.append(docnum + offset)
                     weights.append(weight)
-            matcher._next_block()
     return np.array(docnums, dtype=np.int64), np.array(weights, dtype=np.float64)
 
 
@@ -225,8 +221,8 @@ _versions: OrderedDict[tuple[object, ...], _Version] = OrderedDict()
 _lock = threading.Lock()
 
 
-def doc_values(searcher: Searcher) -> DocValues:
-    """The values of the index version this searcher reads."""
+def doc_values(searcher: Searcher, facets: Mapping[str, str]) -> DocValues:
+    """The values of the index version this searcher reads; ``facets``: facet name -> its field."""
     reader = searcher.reader()
     # A segment's values never change; its deletions do, and change its live count.
     key = tuple((leaf.segment().segment_id(), leaf.doc_count()) for leaf, _ in reader.leaf_readers())
@@ -236,4 +232,4 @@ def doc_values(searcher: Searcher) -> DocValues:
             version = _versions[key] = _Version()
             if len(_versions) > VERSIONS_KEPT:
                 _versions.popitem(last=False)
-    return DocValues(version, reader)
+    return DocValues(version, reader, facets)

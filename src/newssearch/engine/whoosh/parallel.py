@@ -11,7 +11,8 @@ on its job queue. Here:
 - the parent checks its workers while it waits to hand them a batch (Whoosh's parent
   waited forever on a full job queue once they had died) and before committing, and
   raises their error there, so ``reindex`` reports it in one line and nothing is committed;
-- cancelling stops the workers instead of leaving them waiting for work.
+- cancelling stops the workers instead of leaving them waiting for work;
+- each worker's writer flushes through a reader that remembers missing columns (patches.py).
 """
 
 from __future__ import annotations
@@ -28,16 +29,26 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
 from ...errors import NewssearchError
+from .patches import adopt_writer
 
 _FAILED = 255
 """A worker's exit status for a failure that was not an OSError (errno values are smaller)."""
 _PR_SET_PDEATHSIG = 1
 
 
-class _Worker(SubWriterTask):
+class _Worker(SubWriterTask):  # type: ignore[misc]  # Whoosh has no types
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self._parent = os.getpid()
+        self._adopted = False
+
+    def _process_file(self, filename: str, doc_count: int) -> None:
+        """Add a batch of documents; first, have the worker's writer flush through a reader
+        that remembers missing columns (patches.py): its writer is made inside ``run``."""
+        if not self._adopted:
+            adopt_writer(self.writer)
+            self._adopted = True
+        super()._process_file(filename, doc_count)
 
     def run(self) -> None:
         _die_with_parent(self._parent)
@@ -68,17 +79,18 @@ class _JobQueue:
         while True:
             self._check()
             try:
-                return self.jobs.put(job, timeout=0.5)
+                self.jobs.put(job, timeout=0.5)
+                return
             except queue.Full:
                 continue
 
 
-class ParallelWriter(MpWriter):
+class ParallelWriter(MpWriter):  # type: ignore[misc]
     """An ``MpWriter`` whose workers die with it and whose failures surface in the parent."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.jobqueue = _JobQueue(self.jobqueue, self._check_workers)
+        self.jobqueue: _JobQueue = _JobQueue(self.jobqueue, self._check_workers)
 
     def _new_task(self) -> _Worker:
         task = _Worker(self.storage, self.indexname, self.jobqueue.jobs, self.resultqueue, self.subargs, self.multisegment)

@@ -1,4 +1,4 @@
-"""Two fixes to Whoosh 2.7's readers and writers, applied when newssearch is imported.
+"""Two fixes to Whoosh 2.7's readers, applied to the engine's own readers only, never to Whoosh globally.
 
 For every posting of a field without a lengths column (ID, KEYWORD and spelling
 fields), Whoosh asks whether the column file exists and does not remember the
@@ -6,11 +6,17 @@ answer: one stat() per posting, 237,000 for 3,000 Reuters articles, about a sixt
 of the time of a reindex in a profile. A segment's files never change once written,
 so remembering "no such column" per reader changes nothing but the speed.
 
-Segments are written as separate files (see ``indexer._writer``), which a segment
-reader opens as ordinary files and keeps open until it is closed. A searcher kept
-for a thread's lifetime (``store.SearchIndex``) is dropped without ``close()``: its
-files were then closed by the garbage collector with a ResourceWarning each. A
-segment reader that nothing refers to any more now closes its files itself.
+Segments are written as separate files, which a segment reader opens as ordinary
+files and keeps open until it is closed. The engine closes its searchers explicitly
+(``WhooshEngine.close``), but a server thread that ends drops its searcher: a segment
+reader that nothing refers to any more closes its files itself, instead of the garbage
+collector closing them with a ResourceWarning each.
+
+How: Whoosh builds a ``SegmentReader`` (and in it a ``W3PerDocReader``) inside
+``FileIndex._reader`` and its writers' merge policies, with no way to pass a class of
+one's own. So the engine's readers are adopted after they are made (``adopt``): their
+class becomes a subclass carrying the fix. Other users of Whoosh in the same process
+are untouched.
 """
 
 from __future__ import annotations
@@ -18,21 +24,54 @@ from __future__ import annotations
 from typing import Any
 
 from whoosh.codec.whoosh3 import W3PerDocReader
-from whoosh.reading import SegmentReader
-
-_uncached = W3PerDocReader._cached_reader
+from whoosh.reading import IndexReader, SegmentReader
 
 
-def _cached_reader(self: W3PerDocReader, fieldname: str, column: Any) -> Any:
-    if fieldname not in self._readers:
-        self._readers[fieldname] = _uncached(self, fieldname, column)  # None too: a missing column stays missing
-    return self._readers[fieldname]
+class _RememberingPerDocReader(W3PerDocReader):
+    """A per-document reader that looks for a missing column once."""
+
+    def _cached_reader(self, fieldname: str, column: Any) -> Any:
+        if fieldname not in self._readers:
+            self._readers[fieldname] = super()._cached_reader(fieldname, column)  # None too: a missing column stays missing
+        return self._readers[fieldname]
 
 
-def _close_when_dropped(self: SegmentReader) -> None:
-    if not getattr(self, "is_closed", True):  # True: __init__ failed before opening anything
-        self.close()
+class _ClosingSegmentReader(SegmentReader):
+    """A segment reader that closes its files when it is dropped unclosed."""
+
+    def __del__(self) -> None:
+        if not getattr(self, "is_closed", True):  # True: __init__ failed before opening anything
+            self.close()
 
 
-W3PerDocReader._cached_reader = _cached_reader
-SegmentReader.__del__ = _close_when_dropped
+def remember_missing_columns(perdoc: Any) -> None:
+    """Make one of Whoosh's per-document readers look for each missing column once.
+
+    For the writer too: the per-document reader ``SegmentWriter.per_document_reader()``
+    returns, whose lengths its field writer asks for once per posting when it flushes a
+    segment (see ``adopt_writer``).
+    """
+    if type(perdoc) is W3PerDocReader:
+        perdoc.__class__ = _RememberingPerDocReader
+
+
+def adopt(reader: IndexReader) -> IndexReader:
+    """``reader`` (a segment reader, or a multi-reader of them) with both fixes; returned for chaining."""
+    for leaf, _ in reader.leaf_readers():
+        if type(leaf) is SegmentReader:
+            leaf.__class__ = _ClosingSegmentReader
+            remember_missing_columns(leaf._perdoc)
+    return reader
+
+
+def adopt_writer(writer: Any) -> None:
+    """Make a ``SegmentWriter`` flush its segment through a per-document reader that remembers
+    missing columns: the one place a reindex asks for lengths once per posting."""
+    per_document_reader = writer.per_document_reader
+
+    def remembering() -> Any:
+        perdoc = per_document_reader()
+        remember_missing_columns(perdoc)
+        return perdoc
+
+    writer.per_document_reader = remembering  # on this writer only

@@ -22,9 +22,13 @@ from whoosh.qparser.plugins import FieldsPlugin, WildcardPlugin
 from whoosh.reading import IndexReader
 from whoosh.searching import TimeLimit
 
-from ...errors import QueryError
 from ...acronyms import is_acronym
-from .schema import SEARCH_FIELDS
+from ...errors import QueryError
+from ...fields import SCHEMA
+from . import private
+
+SEARCH_FIELDS = tuple(field.name for field in SCHEMA.searched)
+"""The article text a query's plain words look in (headline and body), in query order."""
 
 ALL_WORDS_BOOST = 100.0
 """How much more an article containing every word scores: enough to rank it above
@@ -218,7 +222,7 @@ class _Expansion:
         counted = node.field() not in UNCOUNTED_FIELDS
         shared = self.words > 0 or self.postings > 0  # earlier clauses used some of the budget
         found = []
-        for btext in node._btexts(_CountingReader(self)):
+        for btext in private.expansion(node, _CountingReader(self)):
             found.append(btext)
             self.words += counted
             self.postings += self.reader.doc_frequency(node.field(), btext)
@@ -320,7 +324,9 @@ def _is_text(node: q.Query) -> bool:
 
 
 def _split_and(node: q.Query) -> tuple[list[q.Query], list[q.Query]]:
-    """The required and the excluded clauses of a top-level AND."""
+    """The required and the excluded clauses of a top-level AND (of NOT x alone: x excluded)."""
+    if isinstance(node, q.Not):
+        return [], [node.query]
     if isinstance(node, q.AndNot):
         positives, negatives = _split_and(node.a)
         return positives, [*negatives, node.b]

@@ -1,118 +1,46 @@
-"""The index's fields and analyzers: the only place that knows field names.
+"""The Whoosh schema and documents, derived from the table of fields and facets (fields.py).
 
-Text is tokenised keeping hyphenated words together, lower-cased, accent-folded
-(``café`` finds ``cafe``), stop-worded and stemmed with Snowball's English stemmer
-(PyStemmer). Whoosh highlights the original words, so snippets show whole words, not
-stems. Words written in capitals inside ordinary text (START, NATO, OPEC) are kept
-apart as well, unstemmed, so that a query typing an acronym can prefer them.
+Kinds become Whoosh field types: ``text`` a stemmed TEXT field with the table's boost,
+``name`` an unstemmed one, ``keyword`` a comma-separated KEYWORD field, ``key`` an ID,
+``datetime`` a ``DayField`` of days plus the columns a date sort and the recency score
+read, ``number`` a numeric column, ``bytes`` a bytes column. Each facet is an ID field
+of its own (``Facet.field``) given the list of its values, each indexed whole.
+
+The analyzers are in analysis.py; their names stay importable from here.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
+from datetime import UTC, date
+from typing import Any, assert_never
 
-import Stemmer
-from datetime import date, timezone
-from typing import TYPE_CHECKING
-
-from whoosh.analysis import (
-    Analyzer,
-    CharsetFilter,
-    Filter,
-    LowercaseFilter,
-    RegexTokenizer,
-    StopFilter,
-    Token,
-)
 from whoosh import columns
 from whoosh import query as q
-from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, FieldType
+from whoosh.fields import Schema as WhooshSchema
 from whoosh.qparser.common import QueryParserError
-from whoosh.support.charset import accent_map
 
-from ...article import Article
-from ...acronyms import acronyms
-from ...duplicates import sketch
+from ...fields import SCHEMA, Field, Schema
+from ..base import Document
+from .analysis import TOKEN_PATTERN as TOKEN_PATTERN  # re-exported: the reading side imports them from here
+from .analysis import text_analyzer as text_analyzer
 
-if TYPE_CHECKING:
-    from ... import furniture
-    from ...archive import ArchiveFile
-
-SCHEMA_VERSION = 6
-"""Bump when the fields or analyzers change: an older index then needs ``reindex --full``."""
-
-TITLE_BOOST = 0.5
-"""The body field indexes the headline too (to_document), as one text the way single-field
-engines do; a headline match then counts this much again. Scoring headline and body apart
-(with TITLE_BOOST 1.5) ranked 5 to 12% below Lucene on CACM, whose titles are most of the
-text (benchmarks/RELEVANCE.md)."""
-SEARCH_FIELDS = ("title", "body")
-TOKEN_PATTERN = re.compile(r"\w+(?:[-.]\w+)*")
-"""A word: letters and digits, hyphenated or dotted parts kept together (co-operation, U.S., 3.5)."""
+SCHEMA_VERSION = SCHEMA.version
+"""An index of another version is not read (store.INDEX_NAME): it needs ``reindex --full``."""
+SEARCH_FIELDS = tuple(f.name for f in SCHEMA.searched)
+"""The fields a query's plain words look in, in query order (title, body)."""
+UNIQUE = "id"
+"""The field ``Writer.replace`` replaces by."""
+COLUMNS = frozenset({"id", "filekey"})
+"""Key fields also kept as columns: read back per article by ``writing.indexed``."""
+PUBLISHED, TIMESTAMP, UNDATED = "published", "timestamp", "undated"
+"""What a ``datetime`` field adds beside its day term: the datetime itself (stored, for
+display), seconds since 1970 (a column, for date sorts and recency) and whether there is
+none (a column: undated articles sort last either way). One ``datetime`` field per schema."""
 
 
-class HyphenFilter(Filter):
-    """Make ``co-operation`` and ``cooperation`` find each other.
-
-    At index time a hyphenated word yields its parts and the joined word; at query
-    time only the joined word, which matches either spelling in the text. All of them
-    take the word's one position (this filter runs after the StopFilter, which numbers
-    positions afresh), so a quoted phrase with a hyphenated word in it still matches.
-    """
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        for token in tokens:
-            text = token.text
-            if "-" not in text:
-                yield token
-                continue
-            joined = text.replace("-", "")
-            if token.mode != "query":
-                start = getattr(token, "startchar", 0)
-                for part in text.split("-"):
-                    token.text = part
-                    if hasattr(token, "startchar"):
-                        token.startchar, token.endchar = start, start + len(part)
-                        start += len(part) + 1
-                    yield token
-                if hasattr(token, "startchar"):
-                    token.startchar = token.endchar - len(text)
-            token.text = joined
-            yield token
-
-
-class SnowballFilter(Filter):
-    """Snowball's English stemmer (the "Porter2" revision) through PyStemmer, a C extension.
-
-    It stems better than Whoosh's Porter (``generously``/``generous``, ``news`` stays
-    ``news``) and faster. Pickled with the schema as its class alone: the C stemmer is
-    made again when the index is opened.
-    """
-
-    is_morph = True  # it changes words: Whoosh then keeps the words as written in spelling fields
-
-    def __init__(self) -> None:
-        self._stem = Stemmer.Stemmer("english").stemWord  # keeps its own cache of 10,000 words
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__()  # type: ignore[misc]
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        for token in tokens:
-            if not token.stopped:
-                token.text = self._stem(token.text)
-            yield token
-
-
-class DayField(ID):
+class DayField(ID):  # type: ignore[misc]  # Whoosh has no types
     """Publication day as a ``YYYY-MM-DD`` term, queried as ``date:2023``, ``date:2023-03``,
     ``date:2023-03-03`` or ``date:[2023-01-01 TO 2023-03-31]``.
 
@@ -147,71 +75,78 @@ def day_range(since: date | None, until: date | None) -> q.Query:
     return q.TermRange("date", since.isoformat() if since else None, until.isoformat() if until else None)
 
 
-def text_analyzer(stem: bool = True) -> Analyzer:
-    analyzer = RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
-    return analyzer | StopFilter() | HyphenFilter() | SnowballFilter() if stem else analyzer | HyphenFilter()
+def build_schema(schema: Schema = SCHEMA) -> WhooshSchema:
+    """The Whoosh schema of the table ``schema``."""
+    types: dict[str, FieldType] = {}
+    for field in schema.fields:
+        types.update(_field_types(field))
+    for facet in schema.facets:
+        types[facet.field] = ID()  # given a list: each value one term, whole (docvalues counts them)
+    return WhooshSchema(**types)
 
 
-def build_schema() -> Schema:
-    words = text_analyzer()
-    names = text_analyzer(stem=False)
-    return Schema(
-        id=ID(stored=True, unique=True, sortable=True),
-        title=TEXT(analyzer=words, stored=True, field_boost=TITLE_BOOST),
-        body=TEXT(analyzer=words, stored=True),  # no spelling fields: did-you-mean counts words apart (vocabulary.py)
-        date=DayField(),
-        published=STORED(),  # the full datetime, for display
-        timestamp=COLUMN(columns.NumericColumn("d")),  # for sorting by date
-        undated=COLUMN(columns.NumericColumn("B")),  # sorts undated articles last, oldest-first too
-        year=ID(),  # year, month, source_facet, tags: facets are counted from their terms (docvalues.py)
-        month=ID(),
-        source=TEXT(analyzer=names, stored=True),
-        source_facet=ID(),
-        author=TEXT(analyzer=names, stored=True),
-        acronyms=TEXT(analyzer=names, phrase=False),  # acronyms() of headline and body, unstemmed
-        section=TEXT(analyzer=names, stored=True),
-        tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
-        url=ID(stored=True),
-        path=ID(stored=True),
-        sketch=COLUMN(columns.VarBytesColumn()),  # near-duplicate fingerprint (duplicates.py)
-        blocks=COLUMN(columns.VarBytesColumn()),  # a page's record for the furniture rule (furniture.py)
-        dropped=COLUMN(columns.VarBytesColumn()),  # the lines left out of it as furniture, as text
-        copies=COLUMN(columns.VarBytesColumn()),  # where each copy of a duplicated id is (indexer.py)
-        filekey=ID(sortable=True),  # "path\0signature": reindex sees changed files from this column alone
-    )
+def _field_types(field: Field) -> dict[str, FieldType]:
+    name, stored = field.name, field.stored
+    match field.kind:
+        case "key":
+            return {name: ID(stored=stored, unique=name == UNIQUE, sortable=name in COLUMNS)}
+        case "text":
+            # no spelling fields: did-you-mean counts words apart (vocabulary.py)
+            return {name: TEXT(analyzer=text_analyzer(), stored=stored, field_boost=field.boost)}
+        case "name":
+            # a field not shown (acronyms) is looked up word by word, never as a phrase: no positions
+            return {name: TEXT(analyzer=text_analyzer(stem=False), stored=stored, phrase=stored, field_boost=field.boost)}
+        case "keyword":
+            return {name: KEYWORD(stored=stored, commas=True, lowercase=True, scorable=True)}
+        case "datetime":
+            types: dict[str, FieldType] = {
+                name: DayField(),
+                TIMESTAMP: COLUMN(columns.NumericColumn("d")),
+                UNDATED: COLUMN(columns.NumericColumn("B")),
+            }
+            if stored:
+                types[PUBLISHED] = STORED()
+            return types
+        case "number":
+            return {name: _column(columns.NumericColumn("d"), stored)}
+        case "bytes":
+            return {name: _column(columns.VarBytesColumn(), stored)}
+        case _:
+            assert_never(field.kind)
 
 
-def filekey(file: ArchiveFile) -> str:
-    return f"{file.relpath}\0{file.signature}"
+def _column(column: columns.Column, stored: bool) -> COLUMN:
+    """A value per article kept in a column (read by document number), and stored if asked."""
+    field = COLUMN(column)
+    field.stored = stored  # COLUMN takes no such argument; the writer reads the attribute
+    return field
 
 
-def to_document(article: Article, file: ArchiveFile, page: furniture.Page | None, dropped: list[str]) -> dict[str, object]:
-    """The Whoosh document for an article read from ``file``, with its furniture bookkeeping."""
-    from ... import furniture  # here: a query imports this module, and furniture brings in the readers
-    document: dict[str, object] = {
-        "id": article.id,
-        "title": article.title,
-        "body": f"{article.title}\n{article.body}" if article.title else article.body,
-        "_stored_body": article.body,  # snippets and the article page show the body alone
-        "acronyms": acronyms(article.title, article.body),
-        "undated": int(article.date is None),
-        "timestamp": 0.0,  # written for every article: a column no article has cannot be sorted on
-        "source": article.source,
-        "source_facet": article.source or "(unknown)",
-        "author": article.author,
-        "section": article.section,
-        "tags": ",".join(article.tags),
-        "url": article.url,
-        "path": article.path,
-        "filekey": filekey(file),
-        "sketch": sketch(article.title, article.body),
-        "blocks": furniture.pack(page),
-        "dropped": furniture.pack_lines(dropped),
-    }
-    if article.date is not None:
-        document["date"] = f"{article.date:%Y-%m-%d}"
-        document["published"] = article.date
-        document["timestamp"] = article.date.replace(tzinfo=timezone.utc).timestamp()
-        document["year"] = f"{article.date:%Y}"
-        document["month"] = f"{article.date:%Y-%m}"
-    return document
+def to_whoosh(document: Document, schema: Schema = SCHEMA) -> dict[str, Any]:
+    """The Whoosh document of an engine-neutral one (base.Document).
+
+    The searched body is indexed with the headline before it, as one text (fields.TITLE_BOOST);
+    ``_stored_body`` keeps the body alone for snippets and the article page.
+    """
+    whoosh: dict[str, Any] = {}
+    for field in schema.fields:
+        value = document.get(field.name)
+        if field.kind == "datetime":
+            whoosh[UNDATED] = int(value is None)
+            whoosh[TIMESTAMP] = 0.0  # written for every article: a column no article has cannot be sorted on
+            if value is not None:
+                whoosh[field.name] = f"{value:%Y-%m-%d}"
+                whoosh[TIMESTAMP] = value.replace(tzinfo=UTC).timestamp()
+                if field.stored:
+                    whoosh[PUBLISHED] = value
+        elif value is not None:
+            indexed = field.index_as(value) if field.index_as else value
+            whoosh[field.name] = ",".join(indexed) if field.kind == "keyword" else indexed
+            if field.index_as and field.stored:
+                whoosh[f"_stored_{field.name}"] = ",".join(value) if field.kind == "keyword" else value  # Whoosh stores this instead
+    body, title = document["body"], document.get("title")
+    whoosh["body"] = f"{title}\n{body}" if title else body
+    whoosh["_stored_body"] = body
+    for facet in schema.facets:
+        whoosh[facet.field] = list(document[facet.field])
+    return whoosh

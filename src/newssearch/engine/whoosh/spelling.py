@@ -28,7 +28,8 @@ from symspellpy import SymSpell, Verbosity
 from whoosh.reading import IndexReader
 
 from . import vocabulary
-from .schema import SEARCH_FIELDS, text_analyzer
+from .query import SEARCH_FIELDS
+from .schema import text_analyzer
 
 MAX_DISTANCE = 2
 SHORT_WORD = 4

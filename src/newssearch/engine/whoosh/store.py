@@ -15,6 +15,7 @@ import re
 import shutil
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +26,7 @@ from whoosh.index import TOC, FileIndex
 from whoosh.searching import Searcher
 
 from ...errors import IndexLocked, IndexNotFound, IndexOutdated, NewssearchError
-from .query import QueryBuilder
+from .patches import adopt
 from .ranking import NewsWeighting
 from .schema import SCHEMA_VERSION
 
@@ -84,22 +85,22 @@ def committed_version(index_dir: Path) -> tuple[int, ...] | None:
     return (folder.st_dev, folder.st_ino, max(generations), toc.st_ino, toc.st_mtime_ns)
 
 
-class SearchIndex:
-    """A read-only handle on an index folder, shared by the CLI, the web app and the API.
+class Searchers:
+    """One Whoosh searcher per thread on an index folder, always of the index committed now.
 
     Before every use it checks which index the folder holds now (``committed_version``):
-    each thread keeps one Whoosh searcher and opens a new one once a reindex has
-    committed or the folder was replaced or rebuilt, so a long-running server serves the
-    new index without a restart; when the folder holds no index any more, IndexNotFound
-    (the web server's 503), never an answer from the deleted index.
+    each thread keeps one searcher and opens a new one once a reindex has committed or
+    the folder was replaced or rebuilt, so a long-running server serves the new index
+    without a restart; when the folder holds no index any more, IndexNotFound (the web
+    server's 503), never an answer from the deleted index. A thread that ends drops its
+    searcher, whose readers then close their files (patches.py); ``close`` closes the rest.
     """
 
-    def __init__(self, index_dir: str | Path) -> None:
-        self.index_dir = Path(index_dir)
-        self.queries = QueryBuilder(open_index(self.index_dir).schema)
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._open: set[Searcher] = set()  # every thread's searcher, for close()
+        self._open: weakref.WeakSet[Searcher] = weakref.WeakSet()  # every live thread's searcher, for close()
 
     def searcher(self) -> Searcher:
         version = committed_version(self.index_dir)
@@ -114,7 +115,7 @@ class SearchIndex:
         if version is None:
             open_index(self.index_dir)  # IndexNotFound or IndexOutdated, saying what to run (unless one was just committed)
         try:
-            searcher = _retry(lambda: open_index(self.index_dir).searcher(weighting=NewsWeighting()))
+            searcher = _retry(lambda: Searcher(adopt(open_index(self.index_dir).reader()), weighting=NewsWeighting()))
         except FileNotFoundError:  # removed while being opened
             raise IndexNotFound(str(self.index_dir)) from None
         with self._lock:
@@ -125,31 +126,29 @@ class SearchIndex:
     def close(self) -> None:
         """Close every thread's searcher and with it the index files; a later ``searcher()`` opens again."""
         with self._lock:
-            searchers, self._open = self._open, set()
+            searchers, self._open = list(self._open), weakref.WeakSet()
         for searcher in searchers:
-            searcher.close()
+            if not searcher.is_closed:
+                searcher.close()
         self._local = threading.local()
-
-    def __enter__(self) -> SearchIndex:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _forget(self, searcher: Searcher) -> None:
         with self._lock:
             self._open.discard(searcher)
         searcher.close()
 
-    def size_bytes(self) -> int:
-        return sum(p.stat().st_size for p in self.index_dir.iterdir() if p.is_file())
 
-    def last_report(self) -> dict[str, Any] | None:
-        """The summary the last reindex left, or None if none did."""
-        try:
-            return json.loads((self.index_dir / REPORT_FILE).read_text())
-        except (OSError, ValueError):
-            return None
+def size_bytes(index_dir: Path) -> int:
+    return sum(p.stat().st_size for p in index_dir.iterdir() if p.is_file())
+
+
+def last_report(index_dir: Path) -> dict[str, Any] | None:
+    """The summary the last reindex left, or None if none did."""
+    try:
+        report: dict[str, Any] = json.loads((index_dir / REPORT_FILE).read_text())
+        return report
+    except (OSError, ValueError):
+        return None
 
 
 _held_locks: set[int] = set()

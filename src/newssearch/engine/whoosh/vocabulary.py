@@ -68,7 +68,7 @@ def count(texts: Iterable[str]) -> Counter[str]:
 def words_of(document: Mapping[str, object]) -> Counter[str]:
     """The words of one article's headline and body, from its Whoosh document or its stored fields.
 
-    A Whoosh document's indexed body repeats the headline (schema.to_document); its
+    A Whoosh document's indexed body repeats the headline (schema.to_whoosh); its
     ``_stored_body``, like the stored fields' ``body``, is the body alone, so an article's
     words are counted once whether it is being added or forgotten.
     """

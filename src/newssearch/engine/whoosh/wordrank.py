@@ -22,9 +22,9 @@ import numpy as np
 from whoosh.collectors import TimeLimit
 from whoosh.searching import Searcher
 
+from . import private
 from .docvalues import DocValues, postings
-from .query import ALL_WORDS_BOOST, PROXIMITY_BOOST, PROXIMITY_SLOP, WordQuery
-from .schema import SEARCH_FIELDS
+from .query import ALL_WORDS_BOOST, PROXIMITY_BOOST, PROXIMITY_SLOP, SEARCH_FIELDS, WordQuery
 
 CHECK_BATCH = 50
 """Articles whose word positions are read at a time for the proximity bonus."""
@@ -169,7 +169,7 @@ def _term_scores(searcher: Searcher, field: str, word: str, values: DocValues, d
     docnums, weights = values.postings.get((field, word), lambda: postings(searcher.reader(), field, word))
     if not len(docnums):
         return docnums, weights
-    scorer = searcher.weighting.scorer(searcher, field, word)
+    idf, k1, b, avgfl = private.bm25(searcher.weighting.scorer(searcher, field, word))
     # whoosh.scoring.bm25(idf, tf, length, avgfl, B, K1) for every posting at once.
-    k1_short, k1_long = scorer.K1 * (1 - scorer.B), scorer.K1 * scorer.B / scorer.avgfl
-    return docnums, scorer.idf * (scorer.K1 + 1) * weights / (weights + k1_short + k1_long * values.lengths(field)[docnums])
+    k1_short, k1_long = k1 * (1 - b), k1 * b / avgfl
+    return docnums, idf * (k1 + 1) * weights / (weights + k1_short + k1_long * values.lengths(field)[docnums])

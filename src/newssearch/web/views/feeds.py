@@ -13,7 +13,7 @@ from flask import Response, current_app, request, url_for
 
 from ...errors import NewssearchError
 from ...search import SearchResult, search
-from ..index import current_index
+from ..index import current_index, current_schema
 from ..params import parse_search
 from ..presenter import SearchLinks
 from .base import web
@@ -33,9 +33,10 @@ DEFAULT_PUBLIC_URL = "http://localhost"
 @web.get("/search.atom")
 def atom_feed() -> Response:
     """The newest articles matching a search, for a feed reader."""
-    search_request = replace(parse_search(request.args, facets=False), sort="newest", page=1, page_size=FEED_SIZE)
+    schema = current_schema()
+    search_request = replace(parse_search(request.args, schema, facets=False), sort="newest", page=1, page_size=FEED_SIZE)
     result = search(current_index(), search_request)
-    return _xml(_atom(result, SearchLinks(request.args)), "application/atom+xml")
+    return _xml(_atom(result, SearchLinks(request.args, schema)), "application/atom+xml")
 
 
 def _atom(result: SearchResult, links: SearchLinks) -> ET.Element:

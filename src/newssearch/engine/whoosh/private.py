@@ -1,0 +1,100 @@
+"""Every private part of Whoosh the engine reads, named once: the list a test checks, and the accessors.
+
+Whoosh is pinned exactly (pyproject.toml), and still: an upgrade that renames one of
+these would break the engine silently or deep inside a search. The engine reads them
+only through the functions below (and patches.py's subclasses), and
+tests/test_engine_private.py checks each part of ``PARTS`` on live Whoosh objects, so a
+changed Whoosh fails one test that names the attribute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh.codec.whoosh3 import _lenfield
+
+
+@dataclass(frozen=True)
+class Part:
+    owner: str  # the Whoosh class (or module) that has it
+    name: str
+    use: str  # what the engine reads it for
+
+
+PARTS = (
+    Part("W3LeafMatcher", "_read_ids", "docvalues.postings decodes a block of document numbers"),
+    Part("W3LeafMatcher", "_read_weights", "docvalues.postings decodes a block of weights"),
+    Part("W3LeafMatcher", "_next_block", "docvalues.postings moves to the next block"),
+    Part("W3LeafMatcher", "_ids", "the decoded block's document numbers"),
+    Part("W3LeafMatcher", "_weights", "the decoded block's weights"),
+    Part("SegmentReader", "_storage", "docvalues reads numeric column files whole"),
+    Part("SegmentReader", "_perdoc", "patches.adopt: the segment's per-document reader"),
+    Part("W3PerDocReader", "_cached_reader", "patches: remembering missing columns"),
+    Part("W3PerDocReader", "_readers", "patches: the per-document reader's column readers"),
+    Part("W3PerDocReader", "_colfiles", "the open column files a reader closes"),
+    Part("VarBytesColumn.Reader", "_lengths", "docvalues reads a bytes column in one piece"),
+    Part("VarBytesColumn.Reader", "_dbfile", "docvalues reads a bytes column in one piece"),
+    Part("VarBytesColumn.Reader", "_basepos", "docvalues reads a bytes column in one piece"),
+    Part("BM25FScorer", "K1", "wordrank scores postings with numpy"),
+    Part("BM25FScorer", "B", "wordrank scores postings with numpy"),
+    Part("BM25FScorer", "avgfl", "wordrank scores postings with numpy"),
+    Part("BM25FScorer", "idf", "wordrank scores postings with numpy"),
+    Part("MultiTerm", "_btexts", "query.expand lists a prefix's, wildcard's or range's words within a budget"),
+    Part("whoosh.codec.whoosh3", "_lenfield", "docvalues finds a field's lengths column"),
+    Part("MpWriter", "_commit_toc", "parallel.ParallelWriter checks its workers before committing"),
+    Part("MpWriter", "_new_task", "parallel.ParallelWriter starts workers that die with it"),
+    Part("SubWriterTask", "_process_file", "parallel._Worker adopts its writer (patches.adopt_writer) before the first batch"),
+    Part("SegmentWriter", "per_document_reader", "patches.adopt_writer: the reader a writer flushes its segment through"),
+)
+
+
+def blocks(matcher: Any) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """The document numbers and weights of a term's postings in one segment, a block (up to 128) at a time.
+
+    Whoosh's public per-posting calls (is_active, id, weight, next) cost more than what
+    is done with the postings. Deleted documents are included.
+    """
+    matcher = getattr(matcher, "child", matcher)  # the codec's matcher under Whoosh's filter of deletions
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_weights()
+        yield matcher._ids, matcher._weights
+        matcher._next_block()
+
+
+def var_bytes(reader: Any) -> list[bytes] | None:
+    """All values of a VarBytesColumn's reader, read in one piece and cut up; None for another kind of reader.
+
+    The values lie one after the other in document order, and the reader holds their lengths.
+    """
+    lengths = getattr(reader, "_lengths", None)
+    if lengths is None:
+        return None
+    data = reader._dbfile.get(reader._basepos, sum(lengths))
+    values, start = [], 0
+    for length in lengths:
+        values.append(data[start : start + length])
+        start += length
+    return values
+
+
+def segment_storage(segment: Any) -> Any:
+    """The storage a segment reader opens its files from (its compound file, if it has one)."""
+    return segment._storage
+
+
+def lengths_column(field: str) -> str:
+    """The column where Whoosh keeps a field's lengths, one byte per document."""
+    return str(_lenfield(field))
+
+
+def bm25(scorer: Any) -> tuple[float, float, float, float]:
+    """A BM25F scorer's idf, K1, B and average field length, to score many postings at once."""
+    return scorer.idf, scorer.K1, scorer.B, scorer.avgfl
+
+
+def expansion(clause: Any, reader: Any) -> Iterator[bytes]:
+    """The words a prefix, wildcard or range matches, read from ``reader``'s lexicon."""
+    return iter(clause._btexts(reader))
