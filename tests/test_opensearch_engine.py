@@ -5,6 +5,7 @@ node killed in the middle of a bulk reindex."""
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -12,7 +13,6 @@ from pathlib import Path
 import pytest
 from helpers import OpenSearchCluster
 
-import newssearch.engine as engines
 from newssearch.acronyms import acronyms
 from newssearch.article import Article
 from newssearch.duplicates import sketch
@@ -30,6 +30,7 @@ _names = itertools.count()
 def document(article: Article, signature: str = "v1", schema: Schema = SCHEMA) -> Document:
     """An article as the indexer hands it to an engine (base.Document)."""
     values = {field.name: getattr(article, field.name, None) for field in schema.fields}
+    values["language"] = "en"
     values.update(
         acronyms=acronyms(article.title, article.body),
         filekey=f"{article.path}\0{signature}",
@@ -44,7 +45,7 @@ def document(article: Article, signature: str = "v1", schema: Schema = SCHEMA) -
 
 ARTICLES = [
     Article("cocoa-1", "Cocoa prices rise in Ghana", "Cocoa farmers in Ghana sold more beans as prices rose.", "a.txt",
-            datetime(1987, 3, 2, 9, 30), "Reuters", tags=("cocoa", "Africa")),
+            datetime(1987, 3, 2, 9, 30), "Reuters", tags=("cocoa", "Africa", "topic:acq")),
     Article("cocoa-2", "Ivory Coast cocoa crop", "The cocoa harvest of the Ivory Coast was larger than expected.", "a.txt",
             datetime(1987, 3, 20), "Reuters", tags=("cocoa",)),
     Article("treaty-1", "START treaty talks resume", "Negotiators met to discuss the START arms treaty in Geneva.", "b.txt",
@@ -53,22 +54,6 @@ ARTICLES = [
             datetime(2024, 6, 15), "bbc", tags=("food",)),
     Article("undated-1", "", "An undated note about coffee and cocoa markets.", "c.txt"),
 ]  # fmt: skip
-
-
-def the_parser(text: str, schema: Schema) -> t.Node:
-    """The query language's parser, once main has it (engine.parse); until then words as terms, stemmed as indexed."""
-    from newssearch.engine.whoosh.schema import text_analyzer
-
-    words = [token.text for token in text_analyzer()(text, mode="query")]
-    if not words:
-        return t.Every()
-    return t.And(tuple(t.Or((t.Term("title", w), t.Term("body", w))) for w in words))
-
-
-@pytest.fixture(autouse=True)
-def parser(monkeypatch: pytest.MonkeyPatch) -> None:
-    if not hasattr(engines, "parse"):
-        monkeypatch.setattr(engines, "parse", the_parser, raising=False)
 
 
 @pytest.fixture
@@ -104,6 +89,10 @@ def test_search_facets_filters_and_sorts_as_the_contract_says(engine: OpenSearch
     assert found.facets["source"] == {"Reuters": 2, "(unknown)": 1}
     assert found.facets["year"] == {"1987": 2}
     assert found.facets["tags"] == {"cocoa": 2, "africa": 1}
+    assert found.facets["topics"] == {"acq": 1}
+    # a field indexed as something else than it is stored (tags without their kind)
+    acq = engine.search(Query("tags:acq"))
+    assert ids(acq) == ["cocoa-1"] and acq.hits[0].stored["tags"] == ("cocoa", "Africa", "topic:acq")
     first = found.hits[0]
     assert first.stored["date"] == datetime(1987, 3, 2, 9, 30) if first.id == "cocoa-1" else True
     assert first.score is not None and first.sketch
@@ -244,13 +233,32 @@ def test_settings_come_from_the_environment_and_bad_ones_are_named() -> None:
 def test_a_node_killed_mid_bulk_loses_no_article(engine: OpenSearchEngine, opensearch_cluster: OpenSearchCluster) -> None:
     """3,000 small articles, 2 shards with a replica each; node 2 is SIGKILLed a third of the
     way in. Every article is indexed in the end, or the commit names those that are not."""
+    reindex(engine, ARTICLES)
+    failed: list[str] = []
+    searches = 0
+    done = threading.Event()
+
+    def search_meanwhile() -> None:  # searches of the index being replaced, through the whole node loss
+        nonlocal searches
+        while not done.is_set():
+            try:
+                assert engine.search(Query("cocoa")).total == 3
+            except Exception as error:  # noqa: BLE001 - every kind of failure counts
+                failed.append(repr(error))
+            searches += 1
+
     articles = [Article(f"n{i}", f"Note {i}", f"Small article number {i} about wheat and maize.", f"f{i // 100}.txt") for i in range(3000)]
+    searcher = threading.Thread(target=search_meanwhile)
+    searcher.start()
     writer = engine.writer(full=True, size_bytes=0)
     try:
         for i, article in enumerate(articles):
             if i == 1000:
                 opensearch_cluster.run("kill-node", "2")
             writer.add(document(article))
+        done.set()
+        searcher.join()
+        assert searches > 0 and failed == []
         try:
             writer.commit()
         except NewssearchError as error:  # reported, not dropped: the message names the articles
@@ -258,4 +266,5 @@ def test_a_node_killed_mid_bulk_loses_no_article(engine: OpenSearchEngine, opens
         assert engine.search(Query("")).total == 3000
         assert {item.id for item in engine.indexed()} == {a.id for a in articles}
     finally:
+        done.set()
         opensearch_cluster.run("start-node", "2")

@@ -27,7 +27,7 @@ from .. import querytree as t
 from ..base import Engine, EngineStats, Indexed, Match, Matches, Query, Stored, Writer
 from .config import Settings
 from .errors import ClusterUnavailable, translated
-from .mapping import doc_id, from_source, stored
+from .mapping import doc_id, from_source, stored, stored_keys
 from .translate import Translator
 
 FACET_VALUES = 10_000
@@ -54,7 +54,7 @@ class OpenSearchEngine(Engine):
         self._where = settings.where()
         self._checked: tuple[float, str, float | None] | None = None  # (when, physical index, newest date)
         self._date_field = next((f.name for f in schema.fields if f.kind == "datetime"), None)
-        self._stored = [f.name for f in schema.stored]
+        self._stored = stored_keys(schema)
 
     @classmethod
     def from_environment(cls, index_dir: Path, schema: Schema) -> OpenSearchEngine:
@@ -112,6 +112,8 @@ class OpenSearchEngine(Engine):
     def indexed(self) -> Iterator[Indexed]:
         from .writing import scan_indexed
 
+        if not self.exists():
+            return  # a first (or schema-changing) reindex: no bookkeeping to keep
         names = ("id", "filekey", "blocks", "dropped", "copies")
         with translated(self._where):
             for source in scan_indexed(self.client, self.physical(), list(names)):
@@ -126,7 +128,8 @@ class OpenSearchEngine(Engine):
         with translated(self._where):
             if not self.client.indices.exists(index=meta):
                 mappings = {"dynamic": "strict", "properties": {"report": {"type": "text", "index": False}}}
-                self.client.indices.create(index=meta, body={"settings": {"index": {"number_of_shards": 1, "auto_expand_replicas": "0-1"}}, "mappings": mappings})
+                settings = {"index": {"number_of_shards": 1, "auto_expand_replicas": "0-1"}}
+                self.client.indices.create(index=meta, body={"settings": settings, "mappings": mappings})
             self.client.index(index=meta, id="report", body={"report": json.dumps(report, default=str)}, refresh=True)
 
     def last_report(self) -> dict[str, Any] | None:
@@ -141,7 +144,7 @@ class OpenSearchEngine(Engine):
     def _parse(self, text: str) -> t.Node:
         from .. import parse  # the one parser of the query language, shared with the Whoosh engine
 
-        return parse(text, self.schema)  # type: ignore[no-any-return]
+        return parse(text, self.schema)[0]
 
     def search(self, query: Query) -> Matches:
         tree = self._parse(query.text)

@@ -17,6 +17,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from opensearchpy import OpenSearch
@@ -66,7 +67,7 @@ class Settings:
 
     def client(self) -> OpenSearch:
         """A client over every node: a request to a node that is down is retried on another."""
-        options: dict[str, object] = {
+        options: dict[str, Any] = {
             "hosts": list(self.urls),
             "timeout": REQUEST_TIMEOUT,
             "max_retries": 3,

@@ -38,7 +38,8 @@ def translated(where: str) -> Iterator[None]:
     try:
         yield
     except os_errors.ConnectionError as error:  # refused, timed out, TLS: no node answered
-        raise ClusterUnavailable(f"cannot reach the {where}: {type(error).__name__}; is the cluster up and NEWSSEARCH_OPENSEARCH_URL right?") from None
+        hint = "is the cluster up, and NEWSSEARCH_OPENSEARCH_URL right?"
+        raise ClusterUnavailable(f"cannot reach the {where}: {type(error).__name__}; {hint}") from None
     except os_errors.NotFoundError as error:
         if error.error == "index_not_found_exception":
             raise ClusterUnavailable(f"no {where}: run `newssearch reindex` first") from None

@@ -30,9 +30,7 @@ MAX_ID_BYTES = 512
 """OpenSearch's limit on a document _id; a longer article id (a long URL) is stored under its hash."""
 
 ANALYSIS: dict[str, Any] = {
-    "tokenizer": {
-        "newssearch_words": {"type": "pattern", "pattern": TOKEN_PATTERN, "group": 0, "flags": "UNICODE_CHARACTER_CLASS"}
-    },
+    "tokenizer": {"newssearch_words": {"type": "pattern", "pattern": TOKEN_PATTERN, "group": 0, "flags": "UNICODE_CHARACTER_CLASS"}},
     "filter": {
         "newssearch_stop": {"type": "stop", "stopwords": WHOOSH_STOP_WORDS},
         # co-operation: "co", "operation" and "cooperation", at one position; U.S. and 3.5 stay whole
@@ -94,6 +92,8 @@ def index_body(schema: Schema, shards: int, replicas: int) -> dict[str, Any]:
     filled it; it has its replicas from the start, so that a node lost in the middle of the
     reindex loses no shard of it."""
     properties = {field.name: _field_mapping(field, schema) for field in schema.fields}
+    # a field indexed as something else than its stored value keeps that value apart, unindexed
+    properties.update({_kept(field): {"type": "keyword", "index": False, "doc_values": False} for field in schema.fields if field.index_as})
     properties.update({facet.field: {"type": "keyword"} for facet in schema.facets})
     return {
         "settings": {
@@ -126,13 +126,23 @@ def to_source(document: Document, schema: Schema) -> dict[str, Any]:
             value = base64.b64encode(value).decode("ascii")
         elif field.kind == "datetime":
             value = value.isoformat()
-        elif isinstance(value, tuple):
-            value = list(value)
-        source[field.name] = value
+        if field.index_as is not None:
+            source[_kept(field)] = _json(value)
+            value = field.index_as(value)
+        source[field.name] = _json(value)
     for facet in schema.facets:
         if values := list(document.get(facet.field, ())):
             source[facet.field] = values
     return source
+
+
+def _kept(field: Field) -> str:
+    """Where the stored value of a field indexed as something else is kept."""
+    return f"{field.name}_stored"
+
+
+def _json(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
 
 
 def from_source(source: dict[str, Any], schema: Schema, names: tuple[str, ...]) -> dict[str, Any]:
@@ -140,7 +150,7 @@ def from_source(source: dict[str, Any], schema: Schema, names: tuple[str, ...]) 
     values: dict[str, Any] = {}
     for name in names:
         field = schema.field(name)
-        value = source.get(name)
+        value = source.get(_kept(field) if field.index_as else name)
         if field.kind == "bytes":
             values[name] = base64.b64decode(value) if value else b""
         elif field.kind == "datetime":
@@ -150,6 +160,11 @@ def from_source(source: dict[str, Any], schema: Schema, names: tuple[str, ...]) 
         else:
             values[name] = value if value is not None else ""
     return values
+
+
+def stored_keys(schema: Schema) -> list[str]:
+    """The keys of ``_source`` that hold the stored fields."""
+    return [_kept(field) if field.index_as else field.name for field in schema.stored]
 
 
 def stored(source: dict[str, Any], schema: Schema) -> Stored:

@@ -38,6 +38,8 @@ class Translator:
         """The DSL query for ``node``, or a QueryError for what cannot be expressed."""
         if isinstance(node, t.Every):
             return {"match_all": {"boost": node.boost}} if node.boost != 1 else {"match_all": {}}
+        if isinstance(node, t.Or) and not node.children:
+            return {"match_none": {}}  # the parser's "nothing" (a bool without clauses would match everything)
         if isinstance(node, (t.And, t.Or)):
             key = "must" if isinstance(node, t.And) else "should"
             return {"bool": {key: [self.query(child) for child in node.children], "boost": node.boost}}
@@ -82,6 +84,8 @@ class Translator:
     @staticmethod
     def _date(node: t.Node, field: str) -> dict[str, Any]:
         """``date:`` as a range of days: a Term is one day, a Prefix ("2023-03-") a year or month."""
+        low: date | None
+        high: date | None
         if isinstance(node, t.Term):
             low, high = _days(node.text)
         elif isinstance(node, t.Prefix):

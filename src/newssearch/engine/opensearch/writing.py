@@ -25,7 +25,7 @@ import json
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
 from opensearchpy import OpenSearch, helpers
@@ -111,7 +111,7 @@ class OpenSearchWriter(Writer):
         self._chunk: list[dict[str, Any]] = []
         self._chunk_bytes = 0
         if full:
-            self.target = f"{settings.index}-{datetime.now(timezone.utc):%Y%m%d%H%M%S%f}"
+            self.target = f"{settings.index}-{datetime.now(UTC):%Y%m%d%H%M%S%f}"
             with translated(self._where):
                 self.client.indices.create(index=self.target, body=index_body(engine.schema, settings.shards, settings.replicas))
             self._spill: IO[str] | None = None
@@ -120,6 +120,7 @@ class OpenSearchWriter(Writer):
             self._spill = tempfile.TemporaryFile("w+", encoding="utf-8")
         self.sender = BulkSender(self.client, self.target)
         self._deleted_paths: list[str] = []
+        self._done = False
 
     @classmethod
     def open(cls, engine: OpenSearchEngine, full: bool) -> OpenSearchWriter:
@@ -168,6 +169,8 @@ class OpenSearchWriter(Writer):
     # Commit ------------------------------------------------------------------------------
 
     def commit(self) -> None:
+        if self._done:
+            return
         try:
             with translated(self._where):
                 self._commit_full() if self.full else self._commit_incremental()
@@ -227,6 +230,8 @@ class OpenSearchWriter(Writer):
         raise NewssearchError(f"{len(failures)} articles could not be written to the {self._where}: {named}{more}; {outcome}")
 
     def cancel(self) -> None:
+        if self._done:
+            return  # after a commit (or a failed one, which cleaned up) there is nothing to drop
         try:
             if self.full:
                 with translated(self._where):
@@ -235,6 +240,7 @@ class OpenSearchWriter(Writer):
             self._release()
 
     def _release(self) -> None:
+        self._done = True
         if self._spill is not None:
             self._spill.close()
             self._spill = None
@@ -248,4 +254,3 @@ def scan_indexed(client: OpenSearch, index: str, fields: list[str]) -> Iterator[
     """Every live article's ``fields``, in no order (a scroll over the index)."""
     for hit in helpers.scan(client, index=index, query={"_source": fields}):
         yield hit["_source"]
-
