@@ -22,6 +22,7 @@ from newssearch.engine.opensearch import OpenSearchEngine
 from newssearch.engine.opensearch.config import Settings
 from newssearch.errors import ArticleNotFound, IndexLocked, IndexNotFound, IndexOutdated, NewssearchError, QueryError
 from newssearch.fields import SCHEMA, Schema
+from newssearch.web.app import create_app
 
 pytestmark = pytest.mark.opensearch
 _names = itertools.count()
@@ -152,7 +153,7 @@ def test_a_long_id_and_the_query_trees_the_dsl_cannot_mistake(engine: OpenSearch
     assert engine.get(long_id) is not None and engine.get(long_id)["title"] == "Long"  # type: ignore[index]
     search = engine.translator.query
     body = engine.client.search
-    phrase = search(t.Phrase("body", ("arm", "treati")))
+    phrase = search(t.Phrase("body", ("arm", "treati")))  # searches the body with its headline
     assert [h["_source"]["id"] for h in body(index=engine.physical(), body={"query": phrase})["hits"]["hits"]] == ["treaty-1"]
     month = search(t.Prefix("date", "1987-03-"))
     assert body(index=engine.physical(), body={"query": month})["hits"]["total"]["value"] == 2
@@ -268,3 +269,23 @@ def test_a_node_killed_mid_bulk_loses_no_article(engine: OpenSearchEngine, opens
     finally:
         done.set()
         opensearch_cluster.run("start-node", "2")
+
+
+def test_the_web_api_serves_from_the_cluster_and_answers_503_without_it(
+    engine: OpenSearchEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Configured from the environment alone, as a deployment is: the same JSON, and 503 when no node answers."""
+    reindex(engine, ARTICLES)
+    monkeypatch.setenv("NEWSSEARCH_ENGINE", "opensearch")
+    monkeypatch.setenv("NEWSSEARCH_OPENSEARCH_URL", ",".join(engine.settings.urls))
+    monkeypatch.setenv("NEWSSEARCH_OPENSEARCH_INDEX", engine.settings.index)
+    answer = create_app(tmp_path / "index").test_client().get("/api/search?q=cocoa&source=reuters&facets=1")
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    data = answer.get_json()
+    assert data["total"] == 2 and {hit["id"] for hit in data["hits"]} == {"cocoa-1", "cocoa-2"}
+    assert any("<mark>" in hit["snippet"] for hit in data["hits"])
+
+    monkeypatch.setenv("NEWSSEARCH_OPENSEARCH_URL", "http://127.0.0.1:9")
+    unreachable = create_app(tmp_path / "index").test_client().get("/api/search?q=cocoa")
+    assert unreachable.status_code == 503
+    assert "cannot reach" in unreachable.get_data(as_text=True)

@@ -246,6 +246,7 @@ class OpenSearchEngine(Engine):
                     "pre_tags": [MARK[0]],
                     "post_tags": [MARK[1]],
                     "encoder": "html",
+                    "require_field_match": False,  # the query searches body_indexed; the body shows its words
                     "fields": {"body": {"fragment_size": SNIPPET_FRAGMENT, "number_of_fragments": 2, "no_match_size": SNIPPET_LEAD}},
                 },
             }

@@ -6,9 +6,11 @@ by the one parser, querytree.py) match as indexed: words of letters and digits w
 hyphenated or dotted parts kept together, lower-cased, accent-folded, Whoosh's stop
 words, hyphenated words indexed as their parts and joined, and Snowball's English
 stemmer (Lucene's is the same Porter2 as PyStemmer's). Each text field has an ``exact``
-subfield, folded but not stemmed, for did-you-mean. The headline is also indexed into
-the body (``copy_to``), as the Whoosh engine indexes the body with its headline, while
-the stored body stays the body alone.
+subfield, folded but not stemmed, for did-you-mean. The Whoosh engine indexes the body
+with its headline before it; here headline and body are both copied (``copy_to``) into
+INDEXED_BODY, which queries on ``body`` search, while ``body`` itself holds the body
+alone, for snippets (a highlighter reading a field that other fields copy into would
+show their text too).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ WHOOSH_STOP_WORDS = (
     "a an and are as at be by can for from have if in is it may not of on or tbd that the this to us we when will with yet you your"
 ).split()
 """Whoosh's StopFilter list, not Lucene's English one: the parser drops these words from queries."""
+INDEXED_BODY = "body_indexed"
+"""Headline and body together, as the Whoosh engine indexes ``body``: not stored, only searched."""
 MAX_ID_BYTES = 512
 """OpenSearch's limit on a document _id; a longer article id (a long URL) is stored under its hash."""
 
@@ -71,8 +75,8 @@ def _field_mapping(field: Field, schema: Schema) -> dict[str, Any]:
             "analyzer": "newssearch_text",
             "fields": {"exact": {"type": "text", "analyzer": "newssearch_exact"}},
         }
-        if field.name == "title" and any(f.name == "body" for f in schema.fields):
-            mapping["copy_to"] = ["body"]
+        if with_headline(schema) and field.name in ("title", "body"):
+            mapping["copy_to"] = [INDEXED_BODY]
         return mapping
     if field.kind == "name":
         return {"type": "text", "analyzer": "newssearch_name", "fields": {"exact": {"type": "text", "analyzer": "newssearch_exact"}}}
@@ -87,11 +91,18 @@ def _field_mapping(field: Field, schema: Schema) -> dict[str, Any]:
     return {"type": "binary"}  # bytes: kept in _source, not searched
 
 
+def with_headline(schema: Schema) -> bool:
+    """Whether the schema has a headline and a body to index together (INDEXED_BODY)."""
+    return {"title", "body"} <= {field.name for field in schema.fields if field.kind == "text"}
+
+
 def index_body(schema: Schema, shards: int, replicas: int) -> dict[str, Any]:
     """A new physical index's settings and mapping. It refreshes only when a full reindex has
     filled it; it has its replicas from the start, so that a node lost in the middle of the
     reindex loses no shard of it."""
     properties = {field.name: _field_mapping(field, schema) for field in schema.fields}
+    if with_headline(schema):
+        properties[INDEXED_BODY] = {"type": "text", "analyzer": "newssearch_text"}
     # a field indexed as something else than its stored value keeps that value apart, unindexed
     properties.update({_kept(field): {"type": "keyword", "index": False, "doc_values": False} for field in schema.fields if field.index_as})
     properties.update({facet.field: {"type": "keyword"} for facet in schema.facets})

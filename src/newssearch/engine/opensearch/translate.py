@@ -22,6 +22,7 @@ from typing import Any
 from ...errors import QueryError
 from ...fields import Schema
 from .. import querytree as t
+from .mapping import INDEXED_BODY, with_headline
 
 MAX_WILDCARD_EXPANSIONS = 1_000
 """Terms a prefix or wildcard may match (the Whoosh engine's MAX_EXPANDED_WORDS)."""
@@ -33,6 +34,7 @@ class Translator:
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
         self._kinds = {field.name: field.kind for field in schema.fields}
+        self._searched_as = {"body": INDEXED_BODY} if with_headline(schema) else {}
 
     def query(self, node: t.Node) -> dict[str, Any]:
         """The DSL query for ``node``, or a QueryError for what cannot be expressed."""
@@ -49,6 +51,7 @@ class Translator:
         if self._kinds[field] == "datetime":
             return self._date(node, field)
         boost = node.boost * self._field_boost(field)
+        field = self._searched_as.get(field, field)
         if isinstance(node, t.Term):
             return {"term": {field: {"value": node.text, "boost": boost}}}
         if isinstance(node, t.Phrase):
