@@ -289,3 +289,19 @@ def test_the_web_api_serves_from_the_cluster_and_answers_503_without_it(
     unreachable = create_app(tmp_path / "index").test_client().get("/api/search?q=cocoa")
     assert unreachable.status_code == 503
     assert "cannot reach" in unreachable.get_data(as_text=True)
+
+
+def test_words_are_analysed_as_the_parser_expects(engine: OpenSearchEngine) -> None:
+    """The parser's terms come from Whoosh's analysis: stop words out without a gap, hyphens, folding, stems."""
+    reindex(engine, [
+        Article("boe", "Rates", "The Bank of England held rates; it's a co-operation of U.S.A. banks.", "boe.txt"),
+        Article("other", "Banks", "A bank in England and an English bank.", "other.txt"),
+    ])  # fmt: skip
+    for query, expected in [
+        ('"bank of england"', ["boe"]),  # "of" was never counted: bank and england are adjacent
+        ("cooperation", ["boe"]),  # co-operation indexed joined too
+        ("operation", ["boe"]),  # and as its parts
+        ('"u.s.a"', ["boe"]),
+        ("held", ["boe"]),
+    ]:
+        assert ids(engine.search(Query(query))) == expected, query

@@ -3,8 +3,8 @@ conversion of documents to and from what the cluster stores.
 
 Analysis mirrors the Whoosh engine's, so that the parsed query's terms (already analysed
 by the one parser, querytree.py) match as indexed: words of letters and digits with
-hyphenated or dotted parts kept together, lower-cased, accent-folded, Whoosh's stop
-words, hyphenated words indexed as their parts and joined, and Snowball's English
+hyphenated or dotted parts kept together, lower-cased, accent-folded, without Whoosh's
+stop words (and without a gap where they were), hyphenated words indexed as their parts and joined, and Snowball's English
 stemmer (Lucene's is the same Porter2 as PyStemmer's). Each text field has an ``exact``
 subfield, folded but not stemmed, for did-you-mean. The Whoosh engine indexes the body
 with its headline before it; here headline and body are both copied (``copy_to``) into
@@ -33,10 +33,19 @@ INDEXED_BODY = "body_indexed"
 MAX_ID_BYTES = 512
 """OpenSearch's limit on a document _id; a longer article id (a long URL) is stored under its hash."""
 
+STOP_WORDS_OUT = {
+    # Whoosh numbers a text's words afresh once stop words are out ("bank of england": "bank"
+    # and "england" adjacent), Lucene's stop filter leaves a gap: so they go before the
+    # tokenizer, where a whole word stands alone (not inside U.S.A. or state-of-the-art).
+    "type": "pattern_replace",
+    "pattern": r"(?<!\w)(?<!\w[-.])(?:" + "|".join(WHOOSH_STOP_WORDS) + r"|\w)(?!\w)(?![-.]\w)",  # and 1-letter words, as Whoosh
+    "flags": "CASE_INSENSITIVE|UNICODE_CHARACTER_CLASS",
+    "replacement": "",
+}
 ANALYSIS: dict[str, Any] = {
+    "char_filter": {"newssearch_stop_words": STOP_WORDS_OUT},
     "tokenizer": {"newssearch_words": {"type": "pattern", "pattern": TOKEN_PATTERN, "group": 0, "flags": "UNICODE_CHARACTER_CLASS"}},
     "filter": {
-        "newssearch_stop": {"type": "stop", "stopwords": WHOOSH_STOP_WORDS},
         # co-operation: "co", "operation" and "cooperation", at one position; U.S. and 3.5 stay whole
         "newssearch_hyphens": {
             "type": "word_delimiter_graph",
@@ -55,8 +64,9 @@ ANALYSIS: dict[str, Any] = {
     },
     "analyzer": {
         "newssearch_text": {
+            "char_filter": ["newssearch_stop_words"],
             "tokenizer": "newssearch_words",
-            "filter": ["lowercase", "asciifolding", "newssearch_stop", "newssearch_hyphens", "flatten_graph", "newssearch_stemmer"],
+            "filter": ["lowercase", "asciifolding", "newssearch_hyphens", "flatten_graph", "newssearch_stemmer"],
         },
         "newssearch_name": {
             "tokenizer": "newssearch_words",

@@ -7,8 +7,8 @@ Where the DSL differs from the Whoosh engine:
 - **Scores.** BM25 per field, summed over the ``bool`` clauses, with Lucene's idf (the
   Whoosh engine's too) but per shard: with several shards, rare words weigh a little
   differently on each until the shards are large.
-- **Phrases.** Stop words leave a gap in OpenSearch's positions where Whoosh closes it up,
-  so a phrase allows one extra word between each pair of its words.
+- **Phrases.** A hyphenated word's parts take one position each here, the same one in
+  Whoosh: a phrase running across one ("co-operation agreement") may not match.
 - **Dates.** ``date:`` terms, prefixes and ranges of days (``2023``, ``2023-03``,
   ``2023-03-31``) become date ranges, in UTC.
 """
@@ -80,9 +80,8 @@ class Translator:
     def _phrase(node: t.Phrase, field: str, boost: float) -> dict[str, Any]:
         if len(node.words) == 1:
             return {"term": {field: {"value": node.words[0], "boost": boost}}}
-        slop = (node.slop - 1) + (len(node.words) - 1)  # one stop word's gap between each pair
         clauses = [{"span_term": {field: word}} for word in node.words]
-        return {"span_near": {"clauses": clauses, "slop": slop, "in_order": node.slop <= 1, "boost": boost}}
+        return {"span_near": {"clauses": clauses, "slop": node.slop - 1, "in_order": node.slop <= 1, "boost": boost}}
 
     @staticmethod
     def _date(node: t.Node, field: str) -> dict[str, Any]:
