@@ -295,7 +295,7 @@ def test_words_are_analysed_as_the_parser_expects(engine: OpenSearchEngine) -> N
     """The parser's terms come from Whoosh's analysis: stop words out without a gap, hyphens, folding, stems."""
     reindex(engine, [
         Article("boe", "Rates", "The Bank of England held rates; it's a co-operation of U.S.A. banks.", "boe.txt"),
-        Article("other", "Banks", "A bank in England and an English bank.", "other.txt"),
+        Article("other", "Banks", "English banks, and a bank for farmers in England.", "other.txt"),
     ])  # fmt: skip
     for query, expected in [
         ('"bank of england"', ["boe"]),  # "of" was never counted: bank and england are adjacent
