@@ -28,7 +28,7 @@ test: install
 	$(BIN)/python -m pytest
 
 test-fast: install
-	$(BIN)/python -m pytest -m "not corpus and not slow"
+	$(BIN)/python -m pytest -m "not corpus and not slow and not opensearch"
 
 # Settings in pyproject.toml ([tool.ruff], [tool.mypy]: strict on src/).
 lint: install

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from helpers import ROOT, SAMPLE, SEED, SHARED, link_reuters
+from helpers import ROOT, SAMPLE, SEED, SHARED, OpenSearchCluster, cluster_script, link_reuters
 from playwright.sync_api import Browser, sync_playwright
 
 from newssearch import SearchIndex, reindex
@@ -113,3 +113,21 @@ def soak_script() -> ModuleType:
 def judged_readers() -> ModuleType:
     """benchmarks/judged.py: the relevance benchmark's readers of the judged collections (``load``)."""
     return _benchmark_script("judged")
+
+
+@pytest.fixture(scope="session")
+def opensearch_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenSearchCluster]:
+    """Three OpenSearch nodes on 127.0.0.1, started once for every test that asks, and stopped at the end.
+
+    Started by scripts/opensearch-cluster, as a developer starts one: the first run on a machine
+    fetches OpenSearch through Maven into the user's cache. The ports (19200-19202, 19300-19302) are
+    not the defaults, so a developer's own cluster on 9200 can keep running."""
+    home = tmp_path_factory.mktemp("opensearch")
+    up = cluster_script(home, "up", "--nodes", "3", "--http-port", "19200", "--transport-port", "19300")
+    if up.returncode != 0:
+        cluster_script(home, "down")
+        pytest.fail(f"scripts/opensearch-cluster up failed: {up.stderr.strip()}")
+    try:
+        yield OpenSearchCluster(home, up.stdout.strip().splitlines()[-1].split(","))
+    finally:
+        cluster_script(home, "down", "--wipe")

@@ -15,8 +15,11 @@ import sys
 import tarfile
 import threading
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -200,3 +203,41 @@ def stored_articles(index_dir: Path) -> dict[str, dict[str, Any]]:
 
     with open_index(index_dir).searcher() as searcher:
         return {fields["id"]: fields for fields in searcher.all_stored_fields()}
+
+
+# A real OpenSearch cluster (scripts/opensearch-cluster) ----------------------------------------
+
+CLUSTER_SCRIPT = ROOT / "scripts" / "opensearch-cluster"
+CLUSTER_TIMEOUT = 600  # the first `up` fetches OpenSearch through Maven; later ones start three JVMs
+
+
+def cluster_script(home: Path, *args: str, **options: Any) -> subprocess.CompletedProcess[str]:
+    """``scripts/opensearch-cluster --home HOME ARGS`` in a child process, as a developer runs it."""
+    command = [sys.executable, str(CLUSTER_SCRIPT), "--home", str(home), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=CLUSTER_TIMEOUT, **options)
+
+
+def get_json(url: str, timeout: float = 30, body: Any = None) -> Any:
+    """What an OpenSearch node answers to a GET (a POST of ``body`` as JSON, if given), parsed."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+@dataclass
+class OpenSearchCluster:
+    """A running cluster started by scripts/opensearch-cluster: its nodes' URLs and its run folder."""
+
+    home: Path
+    urls: list[str]
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        done = cluster_script(self.home, *args)
+        assert done.returncode == 0, done.stderr
+        return done
+
+    def health(self, url: str | None = None, **wait: str) -> Any:
+        """``_cluster/health`` from a node (the first by default), waiting as ``wait_for_*`` parameters say."""
+        query = urllib.parse.urlencode({**{f"wait_for_{key}": value for key, value in wait.items()}, "timeout": "60s"})
+        return get_json(f"{url or self.urls[0]}/_cluster/health?{query}", timeout=90)
