@@ -29,7 +29,7 @@ def test_query_prints_ranked_results(demo: dict[str, str]) -> None:
     result = CliRunner().invoke(main, ["query", "START", "treaty", "--limit", "2"], env=demo)
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert "results for \"START treaty\"" in lines[0]
+    assert 'results for "START treaty"' in lines[0]
     assert "1. Blinken and Lavrov meet in India" in lines[2]
     assert "commonspace.eu with agencies" in lines[3] and "undated" in lines[3]
     assert "2010 START treaty on nuclear proliferation" in result.output
@@ -72,8 +72,7 @@ def test_options_override_environment(demo: dict[str, str], tmp_path: Path) -> N
     result = CliRunner().invoke(main, ["query", "cocoa", "--index", str(tmp_path / "nowhere")], env=demo)
     assert result.exit_code == 1
     assert result.output.strip() == (
-        f"Error: no index in {tmp_path / 'nowhere'}: run `newssearch reindex` first "
-        "(or point --index / NEWSSEARCH_INDEX at an existing index)"
+        f"Error: no index in {tmp_path / 'nowhere'}: run `newssearch reindex` first (or point --index / NEWSSEARCH_INDEX at an existing index)"
     )
 
 

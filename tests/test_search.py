@@ -108,9 +108,10 @@ def test_date_queries(reuters_index: SearchIndex) -> None:
     assert search(reuters_index, SearchRequest("date:1987")).total == 21578
     days = search(reuters_index, SearchRequest("date:[1987-03-01 TO 1987-03-05] coffee", page_size=100))
     assert days.total > 0 and all(date(1987, 3, 1) <= h.date.date() <= date(1987, 3, 5) for h in days.hits)
-    assert search(reuters_index, SearchRequest("date:1987-03-05")).total == search(
-        reuters_index, SearchRequest("", since=date(1987, 3, 5), until=date(1987, 3, 5))
-    ).total
+    assert (
+        search(reuters_index, SearchRequest("date:1987-03-05")).total
+        == search(reuters_index, SearchRequest("", since=date(1987, 3, 5), until=date(1987, 3, 5))).total
+    )
 
 
 @pytest.mark.parametrize("text", ["date:[x TO y]", "date:yesterday", "x" * 5001])

@@ -56,8 +56,6 @@ def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-
-
 @click.command("reindex")
 @archive_option
 @index_option
@@ -208,9 +206,7 @@ def _print_hits(hits: list[Hit], start: int) -> None:
 def _terminal_snippet(snippet: str) -> str:
     """Turn the HTML snippet (escaped text, <mark> around matches) into bold terminal text."""
     parts = re.split(r"<mark>(.*?)</mark>", snippet)
-    return "".join(
-        click.style(html.unescape(part), bold=True) if i % 2 else html.unescape(part) for i, part in enumerate(parts)
-    )
+    return "".join(click.style(html.unescape(part), bold=True) if i % 2 else html.unescape(part) for i, part in enumerate(parts))
 
 
 @click.command("related")
@@ -295,9 +291,7 @@ def furniture_command(schema: Schema, index_dir: str, as_json: bool) -> None:
     help="Public address of the site (https://news.example.org) for the absolute links of feeds and OpenSearch [env NEWSSEARCH_BASE_URL].",
 )  # fmt: skip
 @click.pass_obj
-def serve_command(
-    schema: Schema, index_dir: str, host: str, port: int, workers: int, threads: int, debug: bool, base_url: str | None
-) -> None:
+def serve_command(schema: Schema, index_dir: str, host: str, port: int, workers: int, threads: int, debug: bool, base_url: str | None) -> None:
     """Serve the search page, article pages and JSON API (read-only on the index).
 
     Example: newssearch serve --index index --port 8080

@@ -190,7 +190,6 @@ def _year_labels() -> Mapping[str, str]:
     return {UNDATED: "Undated"}
 
 
-
 TITLE_BOOST = 0.5
 """The body is indexed with its headline, as one text the way single-field engines do; a
 headline match then counts this much again. Scoring headline and body apart (with a
@@ -223,7 +222,8 @@ SCHEMA = Schema(
         Facet("source", "Source", "source", _source, shown=12, fold_case=True, help="Only articles from this source."),
         Facet("year", "Year", "year", _year, order="value", pattern=rf"\d{{4}}|{UNDATED}", form=f"YYYY or {UNDATED}", labels=_year_labels,
               help=f"Only articles of this year (YYYY), or without a date ({UNDATED})."),
-        Facet("month", "Month", "month", _month, order="value", pattern=r"\d{4}-(0[1-9]|1[0-2])", form="YYYY-MM", help="Only articles of this month (YYYY-MM)."),
+        Facet("month", "Month", "month", _month, order="value", pattern=r"\d{4}-(0[1-9]|1[0-2])", form="YYYY-MM",
+              help="Only articles of this month (YYYY-MM)."),
         Facet("tags", "Tag", "tag", functools.partial(_tags_of_kind, ""), shown=20, fold_case=True,
               help="Only articles with this tag (tags without a kind)."),
         Facet("topics", "Topic", "topic", functools.partial(_tags_of_kind, "topic"), shown=20, fold_case=True,

@@ -246,9 +246,7 @@ def _search(index: SearchIndex, request: SearchRequest) -> SearchResult:
     first = (request.page - 1) * request.page_size
     page = groups[first : first + request.page_size]
     snippets = matches.snippets([lead for lead, _ in page]) if page else []
-    hits = [
-        replace(_hit(lead, snippet), similar=[_hit(match) for match in similar]) for (lead, similar), snippet in zip(page, snippets, strict=True)
-    ]
+    hits = [replace(_hit(lead, snippet), similar=[_hit(match) for match in similar]) for (lead, similar), snippet in zip(page, snippets, strict=True)]
     facets, timeline, undated = None, None, None
     if matches.facets is not None:
         counts = {**matches.facets, **_selected_facet_counts(index, query)}

@@ -44,7 +44,8 @@ def _atom(result: SearchResult, links: SearchLinks) -> ET.Element:
     feed = ET.Element(f"{{{ATOM}}}feed")
     _add(feed, "title", f"newssearch: {result.query}" if result.query.strip() else "newssearch: newest articles")
     _add(feed, "id", public_url(links.feed()))
-    _add(feed, "updated", _atom_time(max((_updated(hit) for hit in result.hits if _updated(hit)), default=now)))
+    times = [time for hit in result.hits if (time := _updated(hit)) is not None]
+    _add(feed, "updated", _atom_time(max(times, default=now)))
     _add(feed, "link", rel="self", href=public_url(links.feed()))
     _add(feed, "link", rel="alternate", type="text/html", href=public_url(links.replacing("sort", "newest")))
     _add(_add(feed, "author"), "name", "newssearch")
