@@ -189,3 +189,10 @@ def test_results_of_a_respelling_link_to_articles_with_the_respelled_query(index
     assert parse_qs(urlsplit(article).query) == {"q": ["walrus"]}
     page = client.get(article).get_data(as_text=True)
     assert "<mark>walrus</mark>" in page
+
+
+def test_a_filtered_list_of_undated_articles_does_not_claim_a_date_order(index: SearchIndex) -> None:
+    client = create_app(index.index_dir).test_client()
+    undated = client.get("/?year=undated").get_data(as_text=True)
+    assert "3 articles, none of them dated" in undated and "newest first" not in undated
+    assert "6 articles, oldest first" in client.get("/?source=Wire&source=Paper&sort=oldest").get_data(as_text=True)
