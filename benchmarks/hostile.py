@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from soak import HOST, REQUEST_TIMEOUT, SEARCHES, Server, build_reuters_index, serving
+from soak import SEARCHES, build_reuters_index
+
+from newssearch.testing import HOST, REQUEST_TIMEOUT, Server, serving
 
 HOSTILE = [
     "/api/search?" + urlencode({"q": " ".join(f"{letter}*" for letter in "abcdefghijklmnopqrstuvwxyz")}),

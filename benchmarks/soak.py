@@ -2,6 +2,7 @@
 
     python benchmarks/soak.py --index /tmp/reuters-index            # 16 clients, 60 s
     python benchmarks/soak.py --index idx --clients 4 --seconds 5   # a quick look
+    python benchmarks/soak.py --index idx --seconds 5 --json        # the figures as one JSON object
 
 If the index folder holds no index, the Reuters-21578 files of ../shared are linked into
 a temporary archive and indexed first (a few minutes). Then ``newssearch serve`` runs in
@@ -10,35 +11,32 @@ keep-alive connection) cycles through a mix of searches, result pages, article p
 and feeds. Every loop is bounded both by time and by a request count.
 
 Printed: requests/s, latency p50/p95/max, refusals (503 busy), errors, and the server's resident memory at
-start, middle and end (stable memory: no leak per request). Exit status 1 on any error.
-tests/test_reliability.py runs a short version of it.
+start, middle and end (stable memory: no leak per request), as text or (``--json``) as JSON;
+progress goes to stderr. Exit status 1 on any error. tests/test_reliability.py runs a short
+version of it, as above. The live server itself is ``newssearch.testing``, which the tests share.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
-from perf.webload import stop
+from newssearch.testing import HOST, REQUEST_TIMEOUT, Server, newssearch, rss_mb, serving
 
-HOST = "127.0.0.1"  # loopback only
 ROOT = Path(__file__).resolve().parent.parent
 REUTERS = Path(os.environ.get("NEWSSEARCH_SHARED", ROOT.parent / "shared")) / "corpora" / "reuters21578"
-STARTUP_SECONDS = 60
-REQUEST_TIMEOUT = 60
 MAX_REQUESTS_PER_CLIENT = 1_000_000
 
 SEARCHES = [
@@ -57,66 +55,6 @@ PATHS = [
     "/",
 ]
 """The mix each client cycles through, starting at its own offset."""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process in MB, from /proc (Linux)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for process {pid}")
-
-
-def newssearch(*args: str) -> list[str]:
-    """The command line of ``newssearch ARGS`` run by this Python."""
-    return [sys.executable, "-m", "newssearch.cli", *args]
-
-
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen[bytes]
-
-    def get(self, path: str, timeout: float = REQUEST_TIMEOUT) -> tuple[int, bytes]:
-        """One GET on a new connection: (status, body)."""
-        connection = http.client.HTTPConnection(HOST, int(self.url.rsplit(":", 1)[1]), timeout=timeout)
-        try:
-            connection.request("GET", path)
-            response = connection.getresponse()
-            return response.status, response.read()
-        finally:
-            connection.close()
-
-
-@contextmanager
-def serving(index_dir: Path, threads: int = 8) -> Iterator[Server]:
-    """``newssearch serve`` on a free loopback port in a child process, stopped on exit."""
-    port = free_port()
-    command = newssearch("serve", "--index", str(index_dir), "--host", HOST, "--port", str(port), "--threads", str(threads))
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    server = Server(f"http://{HOST}:{port}", process)
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"newssearch serve exited with {process.returncode}: {process.stderr.read().decode()}")  # type: ignore[union-attr]
-            try:
-                if server.get("/api/search?q=warm", timeout=10)[0] == 200:
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"newssearch serve did not answer within {STARTUP_SECONDS} s") from None
-                time.sleep(0.1)
-        yield server
-    finally:
-        stop(process)
-        process.stderr.close()  # type: ignore[union-attr]
 
 
 @dataclass
@@ -146,6 +84,18 @@ class SoakResult:
             f"server memory (RSS): {rss}",
         ]
         return "\n".join(lines)
+
+    def figures(self) -> dict[str, Any]:
+        """What ``summary`` says, for ``--json``: counts, latencies in ms (null with no answer), every error."""
+        latency = {"p50": self.percentile(0.5), "p95": self.percentile(0.95), "max": max(self.latencies, default=0.0)}
+        latency["mean"] = statistics.fmean(self.latencies or [0])
+        return {
+            **{key: value for key, value in asdict(self).items() if key != "latencies"},
+            "requests": self.requests,
+            "answered": len(self.latencies),
+            "requests_per_second": self.requests / self.seconds,
+            "latency_ms": {name: seconds * 1000 for name, seconds in latency.items()} if self.latencies else None,
+        }
 
 
 def _client(server: Server, offset: int, deadline: float, max_requests: int, result: SoakResult, lock: threading.Lock) -> None:
@@ -211,7 +161,7 @@ def build_reuters_index(index_dir: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="soak-archive-") as archive:
         for path in files:
             (Path(archive) / path.name).symlink_to(path)
-        print(f"Indexing {len(files)} Reuters files into {index_dir} ...", flush=True)
+        print(f"Indexing {len(files)} Reuters files into {index_dir} ...", file=sys.stderr, flush=True)
         subprocess.run(newssearch("reindex", "--archive", archive, "--index", str(index_dir)), check=True)
 
 
@@ -222,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--threads", type=int, default=8, help="server worker threads")
     parser.add_argument("--max-requests", type=int, default=MAX_REQUESTS_PER_CLIENT, help="per client")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = parser.parse_args(argv)
 
     from newssearch.engine import open_engine  # after argparse, so --help is quick
@@ -229,9 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     if not open_engine(args.index).exists():
         build_reuters_index(args.index)
     with serving(args.index, threads=args.threads) as server:
-        print(f"Serving {args.index} at {server.url} ({args.threads} threads); {args.clients} clients for {args.seconds:g} s ...", flush=True)
+        print(
+            f"Serving {args.index} at {server.url} ({args.threads} threads); {args.clients} clients for {args.seconds:g} s ...",
+            file=sys.stderr,
+            flush=True,
+        )
         result = soak(server, args.clients, args.seconds, args.max_requests)
-    print(result.summary())
+    print(json.dumps(result.figures(), indent=2) if args.json else result.summary())
     return 1 if result.errors else 0
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from newssearch.testing import stop
+
 from .measure import MB, TreeMemorySampler, free_port, latency_summary, python_env
 from .queries import BenchQuery
 
@@ -72,16 +74,6 @@ def server(index_dir: Path) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
             raise
         finally:
             stop(process)
-
-
-def stop(process: subprocess.Popen[Any]) -> None:
-    """Ask a server process to stop; kill it if it has not within 10 s."""
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def _client(port: int, paths: Sequence[str], start: int, deadline: float, log: ClientLog) -> None:
