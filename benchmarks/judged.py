@@ -8,16 +8,26 @@ turns every one into the same three things, so the benchmark treats them alike:
 - queries as a user would type them: the collection's text with line breaks and
   indentation collapsed to single spaces, otherwise untouched (capitals, punctuation);
 - judgments: query id -> the ids of the documents judged relevant (binary).
+
+Run as a script, it reads the collections and prints, as JSON, what each one's PROVENANCE.md
+can be checked against (counts, malformed queries, judged ids that are no document) and its
+first document; tests/test_judged.py checks the readers that way:
+
+    python benchmarks/judged.py [--corpora DIR] [cisi lisa ...]
 """
 
 from __future__ import annotations
 
+import argparse
 import gzip
+import json
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 CORPORA = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora"
 
@@ -185,3 +195,39 @@ LOADERS: dict[str, Callable[[Path], Collection]] = {
 
 def load(name: str, corpora: Path = CORPORA) -> Collection:
     return LOADERS[name](corpora / name)
+
+
+def summary(collection: Collection) -> dict[str, Any]:
+    """What a reading can be checked against: the counts PROVENANCE.md states, flaws that must be zero, a sample."""
+    ids = {document.id for document in collection.documents}
+    first = collection.documents[0]
+    return {
+        "documents": len(collection.documents),
+        "distinct_ids": len(ids),
+        "queries": len(collection.queries),
+        "judgments": sum(len(relevant) for relevant in collection.judgments.values()),
+        "judged_ids_not_documents": sum(len(relevant - ids) for relevant in collection.judgments.values()),
+        # empty, on several lines, or keeping LISA's end mark
+        "malformed_queries": sum(not q.text or "\n" in q.text or q.text.endswith("#") for q in collection.queries),
+        "titled_documents": sum(bool(document.title) for document in collection.documents),
+        "first_document": {"id": first.id, "title": first.title, "body_start": first.body[:100]},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Read the judged collections; print what each holds, as JSON.")
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"of {', '.join(LOADERS)} (default: all)")
+    parser.add_argument("--corpora", type=Path, default=CORPORA, help=f"the folder holding them (default: {CORPORA})")
+    args = parser.parse_args(argv)
+    if unknown := [name for name in args.names if name not in LOADERS]:
+        parser.error(f"no collection {', '.join(unknown)}: choose from {', '.join(LOADERS)}")
+    names = args.names or list(LOADERS)
+    if missing := [name for name in names if not (args.corpora / name).is_dir()]:
+        print(f"error: no {', '.join(missing)} folder in {args.corpora}: pass --corpora DIR, the shared corpora folder", file=sys.stderr)
+        return 1
+    print(json.dumps({name: summary(load(name, args.corpora)) for name in names}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

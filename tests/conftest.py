@@ -1,20 +1,17 @@
-"""Shared fixtures: indexes built from the real corpora in ../shared and the sample, Debian's Chromium,
-and the benchmark scripts the tests exercise; the automatic ``corpus`` marker."""
+"""Shared fixtures: indexes built from the real corpora in ../shared and the sample, Debian's Chromium;
+the automatic ``corpus`` marker."""
 
 from __future__ import annotations
 
 import functools
-import importlib.util
 import inspect
 import re
 import shutil
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
-from helpers import ROOT, SAMPLE, SEED, SHARED, OpenSearchCluster, cluster_script, link_reuters
+from helpers import SAMPLE, SEED, SHARED, OpenSearchCluster, cluster_script, link_reuters
 from playwright.sync_api import Browser, sync_playwright
 
 from newssearch import SearchIndex, reindex
@@ -83,36 +80,6 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-def _benchmark_script(name: str) -> ModuleType:
-    """``benchmarks/NAME.py`` loaded by its path, as ``python benchmarks/NAME.py`` would find its
-    imports: with benchmarks/ first on sys.path (for its package ``perf``) while it loads.
-
-    The tests run the benchmarks' own code rather than a copy of it, so the two cannot drift
-    apart; loading it here keeps benchmarks/ off sys.path for every other test.
-    """
-    path = ROOT / "benchmarks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None, f"cannot load {path}"
-    module = importlib.util.module_from_spec(spec)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.syspath_prepend(str(path.parent))
-        patch.setitem(sys.modules, name, module)  # dataclasses look their module up while it loads
-        spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="session")
-def soak_script() -> ModuleType:
-    """benchmarks/soak.py: ``serving`` (``newssearch serve`` in a child process), its ``Server`` client, and ``soak``."""
-    return _benchmark_script("soak")
-
-
-@pytest.fixture(scope="session")
-def judged_readers() -> ModuleType:
-    """benchmarks/judged.py: the relevance benchmark's readers of the judged collections (``load``)."""
-    return _benchmark_script("judged")
 
 
 @pytest.fixture(scope="session")

@@ -27,6 +27,8 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from newssearch.testing import newssearch
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("NEWSSEARCH_SHARED", ROOT.parent / "shared"))
 SEED = SHARED / "seeds" / "000_b3d05c4e7c5a75c5.txt"
@@ -124,9 +126,10 @@ def write_export(path: Path, records: list[dict[str, Any]]) -> set[str]:
 # Running the product as a user does ---------------------------------------------------------
 
 
-def newssearch(*args: str) -> list[str]:
-    """The command line of ``newssearch ARGS`` run by this Python."""
-    return [sys.executable, "-m", "newssearch.cli", *args]
+def benchmark(name: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    """``python benchmarks/NAME.py ARGS`` in a child process: the tests run a benchmark script as a user does, never import it."""
+    command = [sys.executable, str(ROOT / "benchmarks" / f"{name}.py"), *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT)
 
 
 def run(*args: str | Path, timeout: float = SUBPROCESS_TIMEOUT, **options: Any) -> subprocess.CompletedProcess[str]:

@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -40,6 +39,7 @@ from helpers import (
     SEED,
     SUBPROCESS_TIMEOUT,
     assert_one_line_error,
+    benchmark,
     kill,
     mounted,
     newssearch,
@@ -59,11 +59,11 @@ from newssearch.cli import main
 from newssearch.engine.whoosh.store import write_lock
 from newssearch.errors import QueryError
 from newssearch.search import TIME_LIMIT_SECONDS
+from newssearch.testing import Server, serving
 from newssearch.web import create_app
 
 search_module = importlib.import_module("newssearch.search")  # the module: newssearch.search is also the function
 query_module = importlib.import_module("newssearch.engine.whoosh.query")
-Server = Any  # benchmarks/soak.py's Server (from the soak_script fixture): a live `newssearch serve` and its client
 NEW_WORD = "zorblaxian"  # in no archive: findable only once an article using it is indexed
 
 
@@ -200,11 +200,11 @@ class ReadsDuringReindex:
 
 
 @pytest.fixture(scope="module")
-def reads_during_reindex(sample_index: SearchIndex, tmp_path_factory: pytest.TempPathFactory, soak_script: ModuleType) -> ReadsDuringReindex:
+def reads_during_reindex(sample_index: SearchIndex, tmp_path_factory: pytest.TempPathFactory) -> ReadsDuringReindex:
     """Readers query without pause while `reindex --full`, then an incremental reindex, run in child processes."""
     archive, index_dir = copy_sample(sample_index, tmp_path_factory.mktemp("reads"))
     totals_before = fresh_totals(index_dir)
-    with soak_script.serving(index_dir) as server, Readers(SearchIndex(index_dir), server) as readers:
+    with serving(index_dir) as server, Readers(SearchIndex(index_dir), server) as readers:
         time.sleep(1)  # answers from the old index first
         full = run("reindex", "--full", "--archive", archive, "--index", index_dir)
         assert full.returncode == 0, full.stderr
@@ -857,8 +857,8 @@ PATHOLOGICAL = [
 
 
 @pytest.fixture(scope="module")
-def reuters_server(reuters_index: SearchIndex, soak_script: ModuleType) -> Iterator[Server]:
-    with soak_script.serving(reuters_index.index_dir) as server:
+def reuters_server(reuters_index: SearchIndex) -> Iterator[Server]:
+    with serving(reuters_index.index_dir) as server:
         yield server
 
 
@@ -939,12 +939,12 @@ def test_expanding_counts_against_the_time_limit(wordy_index: SearchIndex, monke
     assert "was stopped" in search_error(wordy_index, "*q*")
 
 
-def test_a_running_server_notices_its_index_removed_and_rebuilt(tmp_path: Path, soak_script: ModuleType) -> None:
+def test_a_running_server_notices_its_index_removed_and_rebuilt(tmp_path: Path) -> None:
     """`newssearch serve` (several processes and threads): 503 while the folder is gone, then the new index, no restart."""
     archive, index_dir = tmp_path / "archive", tmp_path / "index"
     write_export(archive / "news.jsonl", [{"id": "old", "title": "Old news", "body": "The walrus report."}])
     reindex(archive, index_dir)
-    with soak_script.serving(index_dir, threads=4) as server:
+    with serving(index_dir, threads=4) as server:
         asks = range(16)  # enough to reach every thread of every process
 
         def totals(q: str) -> set[tuple[int, int | None]]:
@@ -962,12 +962,15 @@ def test_a_running_server_notices_its_index_removed_and_rebuilt(tmp_path: Path, 
 # 7. Load -----------------------------------------------------------------------------------
 
 
-def test_a_short_soak_has_no_errors(sample_index: SearchIndex, soak_script: ModuleType) -> None:
-    """benchmarks/soak.py in brief; the figures of the 60 s run on Reuters come from the script itself."""
-    with soak_script.serving(sample_index.index_dir, threads=4) as server:
-        result = soak_script.soak(server, clients=4, seconds=5, max_requests=2_000)
-    print("\nshort soak on the sample:\n" + result.summary())
-    assert result.errors == [] and result.latencies  # a 503 with Retry-After is the server saying it is busy, not an error
+def test_a_short_soak_has_no_errors(sample_index: SearchIndex) -> None:
+    """benchmarks/soak.py in brief, run as a user runs it; the figures of the 60 s run on Reuters come from the script itself."""
+    short = ["--clients", "4", "--seconds", "5", "--threads", "4", "--max-requests", "2000"]
+    soak = benchmark("soak", "--index", sample_index.index_dir, *short, "--json")
+    print("\nshort soak on the sample:\n" + soak.stdout)
+    assert soak.returncode == 0, soak.stderr
+    figures = json.loads(soak.stdout)
+    assert figures["errors"] == [] and figures["answered"] > 0  # a 503 with Retry-After is the server saying it is busy, not an error
+    assert set(figures["rss_mb"]) == {"start", "middle", "end"} and all(mb > 0 for mb in figures["rss_mb"].values())
 
 
 # 8. Environment faults ---------------------------------------------------------------------
