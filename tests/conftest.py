@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import inspect
+import os
 import re
 import shutil
 import sys
@@ -121,9 +122,11 @@ def opensearch_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ope
 
     Started by scripts/opensearch-cluster, as a developer starts one: the first run on a machine
     fetches OpenSearch through Maven into the user's cache. The ports (19200-19202, 19300-19302) are
-    not the defaults, so a developer's own cluster on 9200 can keep running."""
+    not the defaults, so a developer's own cluster on 9200 can keep running; NEWSSEARCH_TEST_OPENSEARCH_PORT
+    moves them (HTTP from that port, transport from 100 above it), for two test runs on one machine."""
     home = tmp_path_factory.mktemp("opensearch")
-    up = cluster_script(home, "up", "--nodes", "3", "--http-port", "19200", "--transport-port", "19300")
+    port = int(os.environ.get("NEWSSEARCH_TEST_OPENSEARCH_PORT", "19200"))
+    up = cluster_script(home, "up", "--nodes", "3", "--http-port", str(port), "--transport-port", str(port + 100))
     if up.returncode != 0:
         cluster_script(home, "down")
         pytest.fail(f"scripts/opensearch-cluster up failed: {up.stderr.strip()}")
