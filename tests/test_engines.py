@@ -8,10 +8,13 @@ built once through ``newssearch reindex --engine opensearch`` as a user builds i
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +23,15 @@ import test_cli
 import test_web
 from click.testing import CliRunner
 from flask.testing import FlaskClient
-from helpers import SAMPLE, SEED_ID, OpenSearchCluster
+from helpers import ROOT, SAMPLE, SEED_ID, OpenSearchCluster, link_reuters
 
+from newssearch import SearchIndex, reindex
 from newssearch.cli import main
+from newssearch.engine.opensearch import OpenSearchEngine
+from newssearch.engine.opensearch.config import Settings
+from newssearch.fields import SCHEMA
+from newssearch.search import SearchRequest, SearchResult, search
+from newssearch.stats import index_stats
 from newssearch.web import create_app
 from newssearch.web.index import app_index
 
@@ -46,7 +55,8 @@ def whoosh_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def opensearch_env(opensearch_cluster: OpenSearchCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    env = {"NEWSSEARCH_ENGINE": "opensearch", "NEWSSEARCH_OPENSEARCH_URL": ",".join(opensearch_cluster.urls), "NEWSSEARCH_OPENSEARCH_INDEX": "contract"}
+    urls = ",".join(opensearch_cluster.urls)
+    env = {"NEWSSEARCH_ENGINE": "opensearch", "NEWSSEARCH_OPENSEARCH_URL": urls, "NEWSSEARCH_OPENSEARCH_INDEX": "contract"}
     yield build(tmp_path_factory.mktemp("opensearch"), env)
     cli(env, "stats")  # still answering at the end: nothing above broke the index
 
@@ -153,3 +163,58 @@ def test_both_engines_answer_in_the_same_shape(whoosh_env: dict[str, str], opens
     assert before_related[0] == before_related[1]  # the same stored article, the same highlight: the same page up to its related articles
     feeds = [ET.fromstring(client.get("/search.atom?q=oil").data) for client in clients]
     assert [[child.tag for child in entry] for entry in feeds[0]] == [[child.tag for child in entry] for entry in feeds[1]]
+
+
+# Parity on Reuters ----------------------------------------------------------------------------
+
+
+def bench_queries() -> Any:
+    """benchmarks/perf/queries.py's QUERIES: plain data, loaded by its path (benchmarks/ is no package)."""
+    path = ROOT / "benchmarks" / "perf" / "queries.py"
+    spec = importlib.util.spec_from_file_location("perf_queries", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(sys.modules, spec.name, module)  # dataclasses look their module up while it loads
+        spec.loader.exec_module(module)
+    return module.QUERIES
+
+
+@pytest.fixture(scope="module")
+def reuters_on_opensearch(opensearch_cluster: OpenSearchCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex]:
+    """All of Reuters in one OpenSearch index (one shard, so its scores use the same statistics as Whoosh's one index)."""
+    base = tmp_path_factory.mktemp("reuters-opensearch")
+    link_reuters(base / "archive")
+    engine = OpenSearchEngine(base / "index", SCHEMA, Settings(urls=tuple(opensearch_cluster.urls), index="parity", shards=1, replicas=0))
+    reindex(base / "archive", base / "index", engine=engine)
+    yield SearchIndex(base / "index", SCHEMA, engine)
+    engine.client.indices.delete(index="parity*", ignore_unavailable=True)
+    engine.close()
+
+
+def top_ten(index: SearchIndex, query: Any) -> SearchResult:
+    request = SearchRequest(
+        q=query.text, filters={"source": (query.source,)} if query.source else {},
+        since=date.fromisoformat(query.since) if query.since else None, until=date.fromisoformat(query.until) if query.until else None,
+    )  # fmt: skip
+    return search(index, request)
+
+
+@pytest.mark.opensearch
+def test_reuters_parity(reuters_index: SearchIndex, reuters_on_opensearch: SearchIndex) -> None:
+    """Same article count; for every benchmark query totals within 1% and, on average, 70% of the top ten shared."""
+    assert index_stats(reuters_on_opensearch).articles == index_stats(reuters_index).articles == 21578
+    rows = []
+    for query in bench_queries():
+        whoosh, opensearch = top_ten(reuters_index, query), top_ten(reuters_on_opensearch, query)
+        overlap = len({h.id for h in whoosh.hits} & {h.id for h in opensearch.hits}) / max(len(whoosh.hits), 1)
+        rows.append((query.text, query.source or query.since or "", whoosh.total, opensearch.total, overlap))
+    print(f"\n{'query':<55} {'whoosh':>7} {'opensearch':>10} {'top-10 overlap':>14}")
+    for text, extra, whoosh_total, opensearch_total, overlap in rows:
+        print(f"{text + ' ' + extra:<55} {whoosh_total:>7} {opensearch_total:>10} {overlap:>14.0%}")
+    average = sum(row[4] for row in rows) / len(rows)
+    print(f"average top-10 overlap: {average:.1%}")
+    assert [row[:3] for row in rows if abs(row[3] - row[2]) > 0.01 * row[2]] == []
+    assert average >= 0.70
+    cocoa = top_ten(reuters_on_opensearch, bench_queries()[0])
+    assert cocoa.query == "cocoa" and all("cocoa" in (hit.title + hit.snippet).lower() for hit in cocoa.hits)
