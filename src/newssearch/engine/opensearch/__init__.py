@@ -173,7 +173,7 @@ class OpenSearchEngine(Engine):
         facets = None
         if query.facets:
             facets = {name: {b["key"]: b["doc_count"] for b in agg["buckets"]} for name, agg in aggregations.items()}
-        return Matches(response["hits"]["total"]["value"], hits, facets, self._snippets(physical, text_query), days)
+        return Matches(response["hits"]["total"]["value"], hits, facets, self._snippets(physical, self.translator.query(tree, highlight=True)), days)
 
     def _filtered(self, scoring: dict[str, Any], query: Query) -> dict[str, Any]:
         filters: list[dict[str, Any]] = []
