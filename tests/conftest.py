@@ -15,7 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from helpers import ROOT, SAMPLE, SEED, SHARED, OpenSearchCluster, cluster_script, link_reuters
+from helpers import ROOT, SAMPLE, SEED, SHARED, OpenSearchCluster, cluster_script, index_sample_with_cli, link_reuters
 from playwright.sync_api import Browser, sync_playwright
 
 from newssearch import SearchIndex, reindex
@@ -134,3 +134,12 @@ def opensearch_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ope
         yield OpenSearchCluster(home, up.stdout.strip().splitlines()[-1].split(","))
     finally:
         cluster_script(home, "down", "--wipe")
+
+
+@pytest.fixture(scope="session")
+def opensearch_sample(opensearch_cluster: OpenSearchCluster, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The sample archive indexed into the session's cluster by `newssearch reindex --engine opensearch`, once:
+    the environment the CLI then runs with (the index name ``sample``; test_cli, test_web, test_engines)."""
+    urls = ",".join(opensearch_cluster.urls)
+    env = {"NEWSSEARCH_ENGINE": "opensearch", "NEWSSEARCH_OPENSEARCH_URL": urls, "NEWSSEARCH_OPENSEARCH_INDEX": "sample"}
+    return index_sample_with_cli(tmp_path_factory.mktemp("opensearch-sample"), env)

@@ -1,29 +1,24 @@
-"""One contract on both engines: the sample archive indexed by Whoosh and by OpenSearch gives the
+"""The two engines side by side: the sample archive indexed by Whoosh and by OpenSearch gives the
 same shape of answer everywhere a user or a program reads one (``query --json``, /api/search, the
-article page and its API, the Atom feed, ``stats --json``), and a chosen set of the CLI and web
-tests (filters, facets, pages, the article, related, did-you-mean) passes on both.
+article page and its API, the Atom feed, ``stats --json``), the ``--engine`` option, and Reuters
+indexed by both finds the same articles (parity). Chosen CLI and web tests run on both engines
+in test_cli.py and test_web.py (helpers.on_each_engine).
 
-The OpenSearch cases share the session's cluster (conftest.py) and one index of the sample,
-built once through ``newssearch reindex --engine opensearch`` as a user builds it."""
+The OpenSearch cases share the session's cluster and its one index of the sample (conftest.py)."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
-import shutil
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
-import test_cli
-import test_web
 from click.testing import CliRunner
-from flask.testing import FlaskClient
-from helpers import ROOT, SAMPLE, SEED_ID, OpenSearchCluster, link_reuters
+from helpers import ENGINE_KINDS, ROOT, SEED_ID, OpenSearchCluster, engine_app, index_sample_with_cli, link_reuters
 
 from newssearch import SearchIndex, reindex
 from newssearch.cli import main
@@ -32,58 +27,18 @@ from newssearch.engine.opensearch.config import Settings
 from newssearch.fields import SCHEMA
 from newssearch.search import SearchRequest, SearchResult, search
 from newssearch.stats import index_stats
-from newssearch.web import create_app
-from newssearch.web.index import app_index
-
-KINDS = [pytest.param("whoosh"), pytest.param("opensearch", marks=pytest.mark.opensearch)]
 
 
-def build(base: Path, env: dict[str, str]) -> dict[str, str]:
-    """The sample archive indexed through the CLI with ``env``: the environment its commands then run with."""
-    shutil.copytree(SAMPLE, base / "archive")
-    env = {**env, "NEWSSEARCH_ARCHIVE": str(base / "archive"), "NEWSSEARCH_INDEX": str(base / "index")}
-    result = CliRunner().invoke(main, ["reindex"], env=env)
-    assert result.exit_code == 0, result.output
-    assert "1,016 articles in the index" in result.output
+@pytest.fixture(scope="module")
+def whoosh_sample(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return index_sample_with_cli(tmp_path_factory.mktemp("whoosh"), {"NEWSSEARCH_ENGINE": "whoosh"})
+
+
+@pytest.fixture(scope="module", params=ENGINE_KINDS)
+def sample(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The sample indexed through the CLI by each engine: the environment its commands run with."""
+    env: dict[str, str] = request.getfixturevalue(f"{request.param}_sample")
     return env
-
-
-@pytest.fixture(scope="module")
-def whoosh_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return build(tmp_path_factory.mktemp("whoosh"), {"NEWSSEARCH_ENGINE": "whoosh"})
-
-
-@pytest.fixture(scope="module")
-def opensearch_env(opensearch_cluster: OpenSearchCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    urls = ",".join(opensearch_cluster.urls)
-    env = {"NEWSSEARCH_ENGINE": "opensearch", "NEWSSEARCH_OPENSEARCH_URL": urls, "NEWSSEARCH_OPENSEARCH_INDEX": "contract"}
-    yield build(tmp_path_factory.mktemp("opensearch"), env)
-    cli(env, "stats")  # still answering at the end: nothing above broke the index
-
-
-@pytest.fixture(scope="module", params=KINDS)
-def demo(request: pytest.FixtureRequest) -> dict[str, str]:
-    """test_cli's fixture of the same name, on each engine."""
-    env: dict[str, str] = request.getfixturevalue(f"{request.param}_env")
-    return env
-
-
-def app_client(env: dict[str, str]) -> FlaskClient:
-    """The web app on the index of ``env``, its engine named by ``create_app(engine=)``, opened at once
-    (the cluster's address is read from the environment when the engine opens)."""
-    app = create_app(env["NEWSSEARCH_INDEX"], engine=env["NEWSSEARCH_ENGINE"])
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            if name.startswith("NEWSSEARCH_OPENSEARCH_"):
-                patch.setenv(name, value)
-        app_index(app).get()
-    return app.test_client()
-
-
-@pytest.fixture(scope="module")
-def client(demo: dict[str, str]) -> FlaskClient:
-    """test_web's fixture of the same name, on each engine."""
-    return app_client(demo)
 
 
 def cli(env: dict[str, str], *args: str) -> Any:
@@ -92,43 +47,12 @@ def cli(env: dict[str, str], *args: str) -> Any:
     return json.loads(result.output)
 
 
-CLI_TESTS: list[Callable[[dict[str, str]], None]] = [
-    test_cli.test_query_prints_ranked_results,
-    test_cli.test_query_options_and_json,
-    test_cli.test_a_query_that_finds_nothing_shows_its_respelling,
-    test_cli.test_no_results_gives_tips,
-]
-WEB_TESTS: list[Callable[[FlaskClient], None]] = [
-    test_web.test_search_page_finds_seed_with_highlights_facets_and_time,
-    test_web.test_empty_query_lists_newest_articles_first,
-    test_web.test_a_query_that_finds_nothing_shows_its_respelling,
-    test_web.test_clicking_a_facet_value_filters_and_its_chip_removes_it,
-    test_web.test_values_of_one_facet_are_ored_and_different_facets_anded,
-    test_web.test_pagination_keeps_every_filter,
-    test_web.test_timeline_of_a_few_days_has_a_bar_per_day_linking_to_that_days_results,
-    test_web.test_article_page_highlights_the_query_and_lists_related_articles,
-    test_web.test_article_api_json_shape,
-    test_web.test_search_api_json_shape,
-    test_web.test_atom_feed_lists_the_newest_matches_as_valid_xml,
-]
-
-
-@pytest.mark.parametrize("check", CLI_TESTS, ids=lambda check: check.__name__)
-def test_cli_on_each_engine(check: Callable[[dict[str, str]], None], demo: dict[str, str]) -> None:
-    check(demo)
-
-
-@pytest.mark.parametrize("check", WEB_TESTS, ids=lambda check: check.__name__)
-def test_web_on_each_engine(check: Callable[[FlaskClient], None], client: FlaskClient) -> None:
-    check(client)
-
-
-def test_the_engine_option_names_the_engine(demo: dict[str, str]) -> None:
+def test_the_engine_option_names_the_engine(sample: dict[str, str]) -> None:
     """--engine wins over NEWSSEARCH_ENGINE; a name neither engine has is a one-line error."""
-    other = "opensearch" if demo["NEWSSEARCH_ENGINE"] == "whoosh" else "whoosh"
-    chosen = cli({**demo, "NEWSSEARCH_ENGINE": other}, "stats", "--engine", demo["NEWSSEARCH_ENGINE"])
+    other = "opensearch" if sample["NEWSSEARCH_ENGINE"] == "whoosh" else "whoosh"
+    chosen = cli({**sample, "NEWSSEARCH_ENGINE": other}, "stats", "--engine", sample["NEWSSEARCH_ENGINE"])
     assert chosen["articles"] == 1016
-    bad = CliRunner().invoke(main, ["stats", "--engine", "solr"], env=demo)
+    bad = CliRunner().invoke(main, ["stats", "--engine", "solr"], env=sample)
     assert bad.exit_code == 2 and "Invalid value for '--engine': 'solr' is not one of 'whoosh', 'opensearch'." in bad.output
     assert "Traceback" not in bad.output
 
@@ -149,11 +73,11 @@ def same_shape(whoosh: Any, opensearch: Any, where: str = "") -> None:
 
 
 @pytest.mark.opensearch
-def test_both_engines_answer_in_the_same_shape(whoosh_env: dict[str, str], opensearch_env: dict[str, str]) -> None:
-    envs = (whoosh_env, opensearch_env)
+def test_both_engines_answer_in_the_same_shape(whoosh_sample: dict[str, str], opensearch_sample: dict[str, str]) -> None:
+    envs = (whoosh_sample, opensearch_sample)
     for args in (["query", "START", "treaty", "--facets"], ["query", "oil", "--source", "reuters", "--page", "2"], ["related", SEED_ID], ["stats"]):
         same_shape(*(cli(env, *args) for env in envs), where=" ".join(args))
-    clients = [app_client(env) for env in envs]
+    clients = [engine_app(env).test_client() for env in envs]
     for url in ("/api/search?q=START+treaty", "/api/search?q=cocoa&source=Reuters&year=1987", "/api/search?q=cocao", f"/api/article/{SEED_ID}"):
         answers = [client.get(url) for client in clients]
         assert [a.status_code for a in answers] == [200, 200], url

@@ -308,7 +308,9 @@ def furniture_command(schema: Schema, index_dir: str, engine: str, as_json: bool
     help="Public address of the site (https://news.example.org) for the absolute links of feeds and OpenSearch [env NEWSSEARCH_BASE_URL].",
 )  # fmt: skip
 @click.pass_obj
-def serve_command(schema: Schema, index_dir: str, engine: str, host: str, port: int, workers: int, threads: int, debug: bool, base_url: str | None) -> None:
+def serve_command(
+    schema: Schema, index_dir: str, engine: str, host: str, port: int, workers: int, threads: int, debug: bool, base_url: str | None
+) -> None:
     """Serve the search page, article pages and JSON API (read-only on the index).
 
     Example: newssearch serve --index index --port 8080
