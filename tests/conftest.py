@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from helpers import SAMPLE, SEED, SHARED, OpenSearchCluster, cluster_script, link_reuters
+from helpers import SAMPLE, SEED, SHARED, OpenSearchCluster, cluster_script, index_sample_with_cli, link_reuters
 from playwright.sync_api import Browser, sync_playwright
 
 from newssearch import SearchIndex, reindex
@@ -88,9 +89,11 @@ def opensearch_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ope
 
     Started by scripts/opensearch-cluster, as a developer starts one: the first run on a machine
     fetches OpenSearch through Maven into the user's cache. The ports (19200-19202, 19300-19302) are
-    not the defaults, so a developer's own cluster on 9200 can keep running."""
+    not the defaults, so a developer's own cluster on 9200 can keep running; NEWSSEARCH_TEST_OPENSEARCH_PORT
+    moves them (HTTP from that port, transport from 100 above it), for two test runs on one machine."""
     home = tmp_path_factory.mktemp("opensearch")
-    up = cluster_script(home, "up", "--nodes", "3", "--http-port", "19200", "--transport-port", "19300")
+    port = int(os.environ.get("NEWSSEARCH_TEST_OPENSEARCH_PORT", "19200"))
+    up = cluster_script(home, "up", "--nodes", "3", "--http-port", str(port), "--transport-port", str(port + 100))
     if up.returncode != 0:
         cluster_script(home, "down")
         pytest.fail(f"scripts/opensearch-cluster up failed: {up.stderr.strip()}")
@@ -98,3 +101,12 @@ def opensearch_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ope
         yield OpenSearchCluster(home, up.stdout.strip().splitlines()[-1].split(","))
     finally:
         cluster_script(home, "down", "--wipe")
+
+
+@pytest.fixture(scope="session")
+def opensearch_sample(opensearch_cluster: OpenSearchCluster, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The sample archive indexed into the session's cluster by `newssearch reindex --engine opensearch`, once:
+    the environment the CLI then runs with (the index name ``sample``; test_cli, test_web, test_engines)."""
+    urls = ",".join(opensearch_cluster.urls)
+    env = {"NEWSSEARCH_ENGINE": "opensearch", "NEWSSEARCH_OPENSEARCH_URL": urls, "NEWSSEARCH_OPENSEARCH_INDEX": "sample"}
+    return index_sample_with_cli(tmp_path_factory.mktemp("opensearch-sample"), env)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -244,3 +245,44 @@ class OpenSearchCluster:
         """``_cluster/health`` from a node (the first by default), waiting as ``wait_for_*`` parameters say."""
         query = urllib.parse.urlencode({**{f"wait_for_{key}": value for key, value in wait.items()}, "timeout": "60s"})
         return get_json(f"{url or self.urls[0]}/_cluster/health?{query}", timeout=90)
+
+
+# Both engines ---------------------------------------------------------------------------------
+
+ENGINE_KINDS = [pytest.param("whoosh"), pytest.param("opensearch", marks=pytest.mark.opensearch)]
+
+
+def on_each_engine(fixture: str) -> pytest.MarkDecorator:
+    """Run a test twice, its ``fixture`` (test_cli's ``demo``, test_web's ``client``) on the sample
+    indexed by Whoosh and by OpenSearch (the session's cluster): the same test, the same expectations."""
+    return pytest.mark.parametrize(fixture, ENGINE_KINDS, indirect=True)
+
+
+def index_sample_with_cli(base: Path, env: dict[str, str]) -> dict[str, str]:
+    """The sample archive indexed by ``newssearch reindex`` with ``env`` (which may name an engine):
+    the environment the CLI's commands on that index then run with."""
+    from click.testing import CliRunner
+
+    from newssearch.cli import main
+
+    shutil.copytree(SAMPLE, base / "archive")
+    env = {**env, "NEWSSEARCH_ARCHIVE": str(base / "archive"), "NEWSSEARCH_INDEX": str(base / "index")}
+    result = CliRunner().invoke(main, ["reindex"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "read 3 of 3 files" in result.output and "1,016 added" in result.output
+    return env
+
+
+def engine_app(env: dict[str, str]) -> Flask:
+    """The web app on the index ``env`` names (NEWSSEARCH_INDEX, NEWSSEARCH_ENGINE), its engine opened
+    at once: the cluster's address (NEWSSEARCH_OPENSEARCH_*) is read when the engine opens."""
+    from newssearch.web import create_app
+    from newssearch.web.index import app_index
+
+    app = create_app(env["NEWSSEARCH_INDEX"], engine=env.get("NEWSSEARCH_ENGINE"))
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            if name.startswith("NEWSSEARCH_OPENSEARCH_"):
+                patch.setenv(name, value)
+        app_index(app).get()
+    return app

@@ -8,23 +8,22 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import SAMPLE
+from helpers import SAMPLE, index_sample_with_cli, on_each_engine
 
 from newssearch.cli import EXIT_SKIPPED, main
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """The sample archive indexed through the CLI, configured by environment variables."""
-    base = tmp_path_factory.mktemp("cli")
-    shutil.copytree(SAMPLE, base / "archive")
-    env = {"NEWSSEARCH_ARCHIVE": str(base / "archive"), "NEWSSEARCH_INDEX": str(base / "index")}
-    result = CliRunner().invoke(main, ["reindex"], env=env)
-    assert result.exit_code == 0, result.output
-    assert "read 3 of 3 files" in result.output and "1,016 added" in result.output
-    return env
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The sample archive indexed through the CLI, configured by environment variables: by Whoosh, or
+    by the engine a test names with ``on_each_engine("demo")``."""
+    if getattr(request, "param", "whoosh") == "opensearch":
+        env: dict[str, str] = request.getfixturevalue("opensearch_sample")
+        return env
+    return index_sample_with_cli(tmp_path_factory.mktemp("cli"), {})
 
 
+@on_each_engine("demo")
 def test_query_prints_ranked_results(demo: dict[str, str]) -> None:
     result = CliRunner().invoke(main, ["query", "START", "treaty", "--limit", "2"], env=demo)
     assert result.exit_code == 0
@@ -43,6 +42,7 @@ def test_matches_are_bold_on_a_terminal_unless_no_color(demo: dict[str, str]) ->
     assert "\x1b[" not in plain.output and "Zakharova" in plain.output
 
 
+@on_each_engine("demo")
 def test_query_options_and_json(demo: dict[str, str]) -> None:
     args = ["query", "cocoa", "--json", "--facets", "--sort", "newest", "--source", "reuters", "--since", "1987-02-26", "--until", "1987-03-02"]
     result = CliRunner().invoke(main, args, env=demo)
@@ -56,6 +56,7 @@ def test_query_options_and_json(demo: dict[str, str]) -> None:
     assert page2["page"] == 2 and len(page2["hits"]) == 5
 
 
+@on_each_engine("demo")
 def test_a_query_that_finds_nothing_shows_its_respelling(demo: dict[str, str]) -> None:
     result = CliRunner().invoke(main, ["query", "cocao", "--limit", "1"], env=demo)
     assert result.exit_code == 0, result.output
@@ -92,6 +93,7 @@ def test_bad_input_is_one_line_without_traceback(demo: dict[str, str], args: lis
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
+@on_each_engine("demo")
 def test_no_results_gives_tips(demo: dict[str, str]) -> None:
     result = CliRunner().invoke(main, ["query", "xylophonequartet"], env=demo)
     assert result.exit_code == 0 and result.output.startswith('No results for "xylophonequartet"')

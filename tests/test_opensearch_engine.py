@@ -88,7 +88,7 @@ def test_search_facets_filters_and_sorts_as_the_contract_says(engine: OpenSearch
     assert found.hits[0].id in {"cocoa-1", "cocoa-2"}  # the headline counts too (copy_to): titled ones first
     assert found.facets is not None
     assert found.facets["source"] == {"Reuters": 2, "(unknown)": 1}
-    assert found.facets["year"] == {"1987": 2}
+    assert found.facets["year"] == {"1987": 2, "undated": 1}  # the Undated year (fields.UNDATED)
     assert found.facets["tags"] == {"cocoa": 2, "africa": 1}
     assert found.facets["topics"] == {"acq": 1}
     # a field indexed as something else than it is stored (tags without their kind)

@@ -29,6 +29,8 @@ from helpers import (
     SEED_TITLE,
     XSS,
     bbc_article,
+    engine_app,
+    on_each_engine,
     write_export,
     write_hostile_archive,
 )
@@ -51,7 +53,10 @@ OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
 
 
 @pytest.fixture(scope="module")
-def client(sample_index: SearchIndex) -> FlaskClient:
+def client(request: pytest.FixtureRequest, sample_index: SearchIndex) -> FlaskClient:
+    """The app on the sample indexed by Whoosh, or by the engine a test names with ``on_each_engine("client")``."""
+    if getattr(request, "param", "whoosh") == "opensearch":
+        return engine_app(request.getfixturevalue("opensearch_sample")).test_client()
     return create_app(sample_index.index_dir).test_client()
 
 
@@ -100,6 +105,7 @@ def query(url: str) -> dict[str, list[str]]:
 # The search page --------------------------------------------------------------------------
 
 
+@on_each_engine("client")
 def test_search_page_finds_seed_with_highlights_facets_and_time(client: FlaskClient) -> None:
     text = page(client, "/?q=START+treaty")
     total = api(client, "/api/search?q=START+treaty")["total"]
@@ -112,6 +118,7 @@ def test_search_page_finds_seed_with_highlights_facets_and_time(client: FlaskCli
     assert '<label class="visually-hidden" for="q">' in text and "autofocus" in text
 
 
+@on_each_engine("client")
 def test_empty_query_lists_newest_articles_first(client: FlaskClient) -> None:
     text = page(client, "/")
     assert "Newest articles" in text
@@ -125,6 +132,7 @@ def test_no_results_shows_query_language_tips(client: FlaskClient) -> None:
     assert "No articles found" in text and "Tips on the query language" in text and "date:1987-03" in text  # the sample's newest month
 
 
+@on_each_engine("client")
 def test_a_query_that_finds_nothing_shows_its_respelling(client: FlaskClient) -> None:
     text = page(client, "/?q=treety&source=Reuters")
     assert "Showing results for <em>treaty</em>. Search instead for" in text and 'for “<span class="query">treaty</span>”' in text
@@ -158,6 +166,7 @@ def facet_links(text: str, param: str) -> list[tuple[str, str, int]]:
     return [(html.unescape(value), html.unescape(href), int(count.replace(",", ""))) for href, value, count in re.findall(pattern, text)]
 
 
+@on_each_engine("client")
 def test_clicking_a_facet_value_filters_and_its_chip_removes_it(client: FlaskClient) -> None:
     unfiltered = api(client, "/api/search?q=oil")["total"]
     text = page(client, "/?q=oil")
@@ -198,6 +207,7 @@ def test_two_sources_are_chosen_from_the_page_the_others_staying_listed_with_the
     assert both.count('data-facet="source" class="active"') == 2
 
 
+@on_each_engine("client")
 def test_values_of_one_facet_are_ored_and_different_facets_anded(client: FlaskClient) -> None:
     def total(params: str) -> int:
         return api(client, f"/api/search?q=market&{params}")["total"]
@@ -216,6 +226,7 @@ def test_month_facet_is_shown_once_a_year_is_chosen(client: FlaskClient) -> None
     assert all(query(href)["month"] for _, href, _ in months)
 
 
+@on_each_engine("client")
 def test_timeline_of_a_few_days_has_a_bar_per_day_linking_to_that_days_results(client: FlaskClient) -> None:
     """The sample's Reuters file spans 26 February to 3 March 1987: a bar per day, each linking
     to From/To dates of its day (a month chosen, the same: it drills down past the month)."""
@@ -231,6 +242,7 @@ def test_timeline_of_a_few_days_has_a_bar_per_day_linking_to_that_days_results(c
     assert result["total"] == 8 and all(hit["date"].startswith("1987-03-01") for hit in result["hits"])
 
 
+@on_each_engine("client")
 def test_pagination_keeps_every_filter(client: FlaskClient) -> None:
     params = "q=oil&source=Reuters&year=1987&place=usa&place=uk&sort=newest&from-date=1987-02-01&to-date=1987-03-31&page-size=3"
     first = page(client, f"/?{params}")
@@ -359,6 +371,7 @@ def test_timeline_shows_each_bars_count_and_a_one_article_bar(client: FlaskClien
 # Articles -----------------------------------------------------------------------------------
 
 
+@on_each_engine("client")
 def test_article_page_highlights_the_query_and_lists_related_articles(client: FlaskClient) -> None:
     text = page(client, f"/article/{SEED_ID}?q=START+treaty")
     assert f'<h1 id="article-title">{SEED_TITLE}</h1>' in text
@@ -394,6 +407,7 @@ def test_article_highlight_finds_word_forms_and_prefixes(client: FlaskClient) ->
     assert "<mark>" not in page(client, f"/article/{SEED_ID}?q=date:xx")  # a bad query only loses the highlight
 
 
+@on_each_engine("client")
 def test_article_api_json_shape(client: FlaskClient) -> None:
     data = api(client, "/api/article/reuters-821")
     assert set(data) == {"id", "title", "display_title", "body", "path", "date", "source", "author", "section", "tags", "language", "url", "related"}
@@ -402,6 +416,7 @@ def test_article_api_json_shape(client: FlaskClient) -> None:
     assert data["related"] and set(data["related"][0]) >= {"id", "title", "date", "source", "snippet"}
 
 
+@on_each_engine("client")
 def test_search_api_json_shape(client: FlaskClient) -> None:
     data = api(client, "/api/search?q=START+treaty&page-size=5")
     assert set(data) == {
@@ -608,6 +623,7 @@ def test_a_bad_base_url_is_refused_in_one_line(tmp_path: Path, url: str) -> None
 # Feeds, OpenSearch, headers, static files ------------------------------------------------------
 
 
+@on_each_engine("client")
 def test_atom_feed_lists_the_newest_matches_as_valid_xml(client: FlaskClient) -> None:
     response = client.get("/search.atom?q=oil&source=Reuters&sort=relevance")
     assert response.status_code == 200 and response.mimetype == "application/atom+xml"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .engine import ENGINES, open_engine
 from .errors import NewssearchError
 from .fields import SCHEMA, Schema
 from .search import SORTS, Hit, SearchIndex, SearchRequest, SearchResult, related, search
@@ -44,12 +45,21 @@ archive_option = click.option(
     "--archive", "archive_dir", envvar="NEWSSEARCH_ARCHIVE", default="archive", show_default=True,
     type=click.Path(file_okay=False), help="Archive folder of articles [env NEWSSEARCH_ARCHIVE].",
 )  # fmt: skip
+engine_option = click.option(
+    "--engine", envvar="NEWSSEARCH_ENGINE", default="whoosh", show_default=True, type=click.Choice(ENGINES, case_sensitive=False),
+    help="Search engine: whoosh (embedded, in the index folder) or opensearch (a cluster, set by NEWSSEARCH_OPENSEARCH_*) [env NEWSSEARCH_ENGINE].",
+)  # fmt: skip
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of text.")
 
 
 def _color() -> bool | None:
     """None lets click decide (colour on a terminal only); NO_COLOR turns it off everywhere."""
     return False if os.environ.get("NO_COLOR") else None
+
+
+def _open(index_dir: str, schema: Schema, engine: str) -> SearchIndex:
+    """The index in ``index_dir`` (Whoosh) or on the cluster (OpenSearch), by the --engine option."""
+    return SearchIndex(index_dir, schema, open_engine(index_dir, schema, engine))
 
 
 def _echo_json(data: Any) -> None:
@@ -59,10 +69,11 @@ def _echo_json(data: Any) -> None:
 @click.command("reindex")
 @archive_option
 @index_option
+@engine_option
 @click.option("--full", is_flag=True, help="Rebuild the whole index instead of only new and changed files.")
 @json_option
 @click.pass_obj
-def reindex_command(schema: Schema, archive_dir: str, index_dir: str, full: bool, as_json: bool) -> None:
+def reindex_command(schema: Schema, archive_dir: str, index_dir: str, engine: str, full: bool, as_json: bool) -> None:
     """Bring the index up to date with the archive folder.
 
     New files are added, changed files read again, removed files dropped. Files
@@ -74,6 +85,7 @@ def reindex_command(schema: Schema, archive_dir: str, index_dir: str, full: bool
     from .indexer import reindex  # here, not at the top: a query has no use for the indexer and the readers
 
     with ExitStack() as stack:
+        writing = stack.enter_context(open_engine(index_dir, schema, engine))
         bar: list[Any] = []
 
         def progress(done: int, total: int) -> None:
@@ -81,7 +93,7 @@ def reindex_command(schema: Schema, archive_dir: str, index_dir: str, full: bool
                 bar.append(stack.enter_context(click.progressbar(length=total, label="Indexing", file=sys.stderr)))
             bar[0].update(done)
 
-        report = reindex(archive_dir, index_dir, full=full, progress=progress if sys.stderr.isatty() else None, schema=schema)
+        report = reindex(archive_dir, index_dir, full=full, progress=progress if sys.stderr.isatty() else None, schema=schema, engine=writing)
     if as_json:
         _echo_json(report.to_dict())
     else:
@@ -121,6 +133,7 @@ def _print_report(report: ReindexReport) -> None:
 @click.command("query")
 @click.argument("words", nargs=-1, required=True)
 @index_option
+@engine_option
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100), help="Results per page.")
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1), help="Page of results to show.")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
@@ -133,7 +146,7 @@ def _print_report(report: ReindexReport) -> None:
 @json_option
 @click.pass_obj
 def query_command(
-    schema: Schema, /, words: tuple[str, ...], index_dir: str, limit: int, page: int, sort: str,
+    schema: Schema, /, words: tuple[str, ...], index_dir: str, engine: str, limit: int, page: int, sort: str,
     since: datetime | None, until: datetime | None, recency: bool, no_fold: bool, facets: bool, as_typed: bool,
     as_json: bool, **filters: tuple[str, ...],
 ) -> None:  # fmt: skip
@@ -150,7 +163,7 @@ def query_command(
         since=since.date() if since else None, until=until.date() if until else None, recency=recency,
         fold=not no_fold, facets=facets, correct=not as_typed,
     )  # fmt: skip
-    with SearchIndex(index_dir, schema) as index:
+    with _open(index_dir, schema, engine) as index:
         result = search(index, request)
     if as_json:
         _echo_json(result.to_dict())
@@ -212,15 +225,16 @@ def _terminal_snippet(snippet: str) -> str:
 @click.command("related")
 @click.argument("article_id")
 @index_option
+@engine_option
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 50), help="How many related articles.")
 @json_option
 @click.pass_obj
-def related_command(schema: Schema, article_id: str, index_dir: str, limit: int, as_json: bool) -> None:
+def related_command(schema: Schema, article_id: str, index_dir: str, engine: str, limit: int, as_json: bool) -> None:
     """List the articles most like one article (more like this).
 
     Example: newssearch related reuters-1
     """
-    with SearchIndex(index_dir, schema) as index:
+    with _open(index_dir, schema, engine) as index:
         hits = related(index, article_id, limit=limit)
     if as_json:
         _echo_json({"id": article_id, "related": [hit.to_dict() for hit in hits]})
@@ -230,14 +244,15 @@ def related_command(schema: Schema, article_id: str, index_dir: str, limit: int,
 
 @click.command("stats")
 @index_option
+@engine_option
 @json_option
 @click.pass_obj
-def stats_command(schema: Schema, index_dir: str, as_json: bool) -> None:
+def stats_command(schema: Schema, index_dir: str, engine: str, as_json: bool) -> None:
     """Show what is in the index: articles by source and year, size, last reindex.
 
     Example: newssearch stats --json
     """
-    with SearchIndex(index_dir, schema) as index:
+    with _open(index_dir, schema, engine) as index:
         stats = index_stats(index)
     if as_json:
         _echo_json(stats.to_dict())
@@ -258,16 +273,17 @@ def stats_command(schema: Schema, index_dir: str, as_json: bool) -> None:
 
 @click.command("furniture")
 @index_option
+@engine_option
 @json_option
 @click.pass_obj
-def furniture_command(schema: Schema, index_dir: str, as_json: bool) -> None:
+def furniture_command(schema: Schema, index_dir: str, engine: str, as_json: bool) -> None:
     """List the lines left out of saved pages as site furniture, each with its pages.
 
     Example: newssearch furniture --json
     """
     from . import furniture
 
-    with SearchIndex(index_dir, schema) as index:
+    with _open(index_dir, schema, engine) as index:
         lines = furniture.removed_lines(index.engine.indexed())
     if as_json:
         _echo_json([{"line": line, "pages": paths} for line, paths in lines.items()])
@@ -281,6 +297,7 @@ def furniture_command(schema: Schema, index_dir: str, as_json: bool) -> None:
 
 @click.command("serve")
 @index_option
+@engine_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--workers", default=os.cpu_count() or 1, show_default="one per core", type=click.IntRange(1, 64), help="Server processes.")
@@ -291,14 +308,16 @@ def furniture_command(schema: Schema, index_dir: str, as_json: bool) -> None:
     help="Public address of the site (https://news.example.org) for the absolute links of feeds and OpenSearch [env NEWSSEARCH_BASE_URL].",
 )  # fmt: skip
 @click.pass_obj
-def serve_command(schema: Schema, index_dir: str, host: str, port: int, workers: int, threads: int, debug: bool, base_url: str | None) -> None:
+def serve_command(
+    schema: Schema, index_dir: str, engine: str, host: str, port: int, workers: int, threads: int, debug: bool, base_url: str | None
+) -> None:
     """Serve the search page, article pages and JSON API (read-only on the index).
 
     Example: newssearch serve --index index --port 8080
     """
     from .web import serve
 
-    serve(index_dir, host=host, port=port, workers=workers, threads=threads, debug=debug, base_url=base_url, schema=schema)
+    serve(index_dir, host=host, port=port, workers=workers, threads=threads, debug=debug, base_url=base_url, schema=schema, engine=engine)
 
 
 def make_cli(schema: Schema = SCHEMA) -> click.Group:

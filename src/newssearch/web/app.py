@@ -26,18 +26,19 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(index_dir: str | Path, base_url: str | None = None, schema: Schema = SCHEMA) -> Flask:
+def create_app(index_dir: str | Path, base_url: str | None = None, schema: Schema = SCHEMA, engine: str | None = None) -> Flask:
     """The Flask app serving the index in ``index_dir``; templates and static files come from newssearch.webui.
 
     ``base_url`` is the public address of the server's / (https://news.example.org),
     used for the absolute links of feeds and the OpenSearch description. ``schema``, the
     index's table of fields and facets, gives the page its filters, their labels and facets.
+    ``engine`` names the search engine (``open_engine``; default: NEWSSEARCH_ENGINE, else Whoosh).
     """
     webui = files("newssearch.webui")
     app = Flask(__name__, template_folder=str(webui / "templates"), static_folder=str(webui / "static"))
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the API's own field order
     app.config["NEWSSEARCH_BASE_URL"] = checked_base_url(base_url) if base_url else None
-    app.extensions["newssearch"] = LazyIndex(Path(index_dir), schema)
+    app.extensions["newssearch"] = LazyIndex(Path(index_dir), schema, engine)
     app.extensions["newssearch.slots"] = slot_lanes()
     app.register_blueprint(web)
     assets.init_app(app)

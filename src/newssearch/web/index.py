@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from ..engine import open_engine
 from ..fields import Schema
 from ..search import SearchIndex
 
@@ -13,14 +14,15 @@ from ..search import SearchIndex
 class LazyIndex:
     """Opens the index on first use, so the server starts before the first reindex (and says so)."""
 
-    def __init__(self, index_dir: Path, schema: Schema) -> None:
+    def __init__(self, index_dir: Path, schema: Schema, engine: str | None = None) -> None:
         self.index_dir = index_dir
         self.schema = schema  # the page's filters, labels and facets
+        self.engine = engine  # open_engine's kind: None leaves it to NEWSSEARCH_ENGINE
         self._index: SearchIndex | None = None
 
     def get(self) -> SearchIndex:
         if self._index is None:
-            self._index = SearchIndex(self.index_dir, self.schema)
+            self._index = SearchIndex(self.index_dir, self.schema, open_engine(self.index_dir, self.schema, self.engine))
         return self._index
 
     def close(self) -> None:

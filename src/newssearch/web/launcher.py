@@ -16,14 +16,14 @@ from .index import app_index
 
 def serve(
     index_dir: str | Path, host: str = "127.0.0.1", port: int = 5000, workers: int = 2, threads: int = 4, debug: bool = False,
-    base_url: str | None = None, schema: Schema = SCHEMA,
+    base_url: str | None = None, schema: Schema = SCHEMA, engine: str | None = None,
 ) -> None:  # fmt: skip
     """Serve the app: gunicorn with ``workers`` processes of ``threads`` threads, or Flask's debugger and reloader with ``debug``.
 
     A search is CPU-bound Python: the threads of one process take turns under the GIL,
-    so it takes a process per core to use every core.
+    so it takes a process per core to use every core. ``engine``: as ``create_app``.
     """
-    app = create_app(index_dir, base_url, schema)
+    app = create_app(index_dir, base_url, schema, engine)
     if debug:
         try:
             app.run(host=host, port=port, debug=True)

@@ -32,6 +32,8 @@ from .translate import Translator
 
 FACET_VALUES = 10_000
 """Values counted per facet: all of them for an archive's sources, years, months and tags."""
+DAYS = "newssearch:days"
+"""The aggregation of matches per day (Query.days), named apart from any facet of the table."""
 RECENCY_HALF_LIFE = "30d"
 RECENCY_FLOOR = 0.5
 """As the Whoosh engine's ranking.py: relevance times 0.5 + 0.5 * 0.5^(age / 30 days), the age
@@ -161,12 +163,17 @@ class OpenSearchEngine(Engine):
         }
         if query.facets:
             body["aggs"] = {f.name: {"terms": {"field": f.field, "size": FACET_VALUES}} for f in self.schema.facets}
+        if query.days and self._date_field:
+            per_day = {"field": self._date_field, "calendar_interval": "day", "format": "yyyy-MM-dd", "min_doc_count": 1}
+            body.setdefault("aggs", {})[DAYS] = {"date_histogram": per_day}
         response = self._search(physical, body, query.deadline)
         hits = self._matches(response, scored=by_date is None)
+        aggregations = response.get("aggregations", {})
+        days = {b["key_as_string"]: b["doc_count"] for b in aggregations.pop(DAYS)["buckets"]} if DAYS in aggregations else None
         facets = None
         if query.facets:
-            facets = {name: {b["key"]: b["doc_count"] for b in agg["buckets"]} for name, agg in response["aggregations"].items()}
-        return Matches(response["hits"]["total"]["value"], hits, facets, self._snippets(physical, text_query))
+            facets = {name: {b["key"]: b["doc_count"] for b in agg["buckets"]} for name, agg in aggregations.items()}
+        return Matches(response["hits"]["total"]["value"], hits, facets, self._snippets(physical, self.translator.query(tree, highlight=True)), days)
 
     def _filtered(self, scoring: dict[str, Any], query: Query) -> dict[str, Any]:
         filters: list[dict[str, Any]] = []

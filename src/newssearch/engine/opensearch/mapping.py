@@ -178,6 +178,8 @@ def from_source(source: dict[str, Any], schema: Schema, names: tuple[str, ...]) 
             values[name] = datetime.fromisoformat(value) if value else None
         elif field.kind == "keyword":
             values[name] = tuple(value or ())
+        elif field.kind == "number":
+            values[name] = value  # None when the document has none (search._hit's "added")
         else:
             values[name] = value if value is not None else ""
     return values

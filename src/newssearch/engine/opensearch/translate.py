@@ -7,7 +7,10 @@ Where the DSL differs from the Whoosh engine:
 - **Scores.** BM25 per field, summed over the ``bool`` clauses, with Lucene's idf (the
   Whoosh engine's too) but per shard: with several shards, rare words weigh a little
   differently on each until the shards are large.
-- **Phrases.** A hyphenated word's parts take one position each here, the same one in
+- **Phrases.** Scored as the Whoosh engine scores them: the BM25 of the phrase's words in
+  each field where the phrase occurs (a ``span_near`` filter, the words as scoring terms),
+  not Lucene's phrase frequency. Highlighting marks the phrase only (``highlight=True``).
+  A hyphenated word's parts take one position each here, the same one in
   Whoosh: a phrase running across one ("co-operation agreement") may not match.
 - **Dates.** ``date:`` terms, prefixes and ranges of days (``2023``, ``2023-03``,
   ``2023-03-31``) become date ranges, in UTC.
@@ -36,17 +39,18 @@ class Translator:
         self._kinds = {field.name: field.kind for field in schema.fields}
         self._searched_as = {"body": INDEXED_BODY} if with_headline(schema) else {}
 
-    def query(self, node: t.Node) -> dict[str, Any]:
-        """The DSL query for ``node``, or a QueryError for what cannot be expressed."""
+    def query(self, node: t.Node, highlight: bool = False) -> dict[str, Any]:
+        """The DSL query for ``node``, or a QueryError for what cannot be expressed; with ``highlight``,
+        the query whose matches a snippet marks (a phrase's words only where they make the phrase)."""
         if isinstance(node, t.Every):
             return {"match_all": {"boost": node.boost}} if node.boost != 1 else {"match_all": {}}
         if isinstance(node, t.Or) and not node.children:
             return {"match_none": {}}  # the parser's "nothing" (a bool without clauses would match everything)
         if isinstance(node, (t.And, t.Or)):
             key = "must" if isinstance(node, t.And) else "should"
-            return {"bool": {key: [self.query(child) for child in node.children], "boost": node.boost}}
+            return {"bool": {key: [self.query(child, highlight) for child in node.children], "boost": node.boost}}
         if isinstance(node, t.AndNot):
-            return {"bool": {"must": [self.query(node.positive)], "must_not": [self.query(node.negative)], "boost": node.boost}}
+            return {"bool": {"must": [self.query(node.positive, highlight)], "must_not": [self.query(node.negative)], "boost": node.boost}}
         field = self._field(node)
         if self._kinds[field] == "datetime":
             return self._date(node, field)
@@ -55,7 +59,7 @@ class Translator:
         if isinstance(node, t.Term):
             return {"term": {field: {"value": node.text, "boost": boost}}}
         if isinstance(node, t.Phrase):
-            return self._phrase(node, field, boost)
+            return self._phrase(node, field, boost, highlight)
         if isinstance(node, t.Prefix):
             return {"prefix": {field: {"value": node.text, "boost": boost, "rewrite": f"top_terms_{MAX_WILDCARD_EXPANSIONS}"}}}
         if isinstance(node, t.Wildcard):
@@ -77,11 +81,15 @@ class Translator:
         return self.schema.field(field).boost
 
     @staticmethod
-    def _phrase(node: t.Phrase, field: str, boost: float) -> dict[str, Any]:
+    def _phrase(node: t.Phrase, field: str, boost: float, highlight: bool) -> dict[str, Any]:
         if len(node.words) == 1:
             return {"term": {field: {"value": node.words[0], "boost": boost}}}
         clauses = [{"span_term": {field: word}} for word in node.words]
-        return {"span_near": {"clauses": clauses, "slop": node.slop - 1, "in_order": node.slop <= 1, "boost": boost}}
+        near = {"span_near": {"clauses": clauses, "slop": node.slop - 1, "in_order": node.slop <= 1}}
+        if highlight:
+            return near
+        words = [{"term": {field: {"value": word}}} for word in node.words]
+        return {"bool": {"filter": [near], "must": words, "boost": boost}}
 
     @staticmethod
     def _date(node: t.Node, field: str) -> dict[str, Any]:
