@@ -169,5 +169,5 @@ def render(results: dict[str, Any], markdown: bool) -> str:
         pairs = zip(*(results["engines"][e]["totals"] for e in engines), strict=True)
         apart = [q.text for q, (a, b) in zip(QUERIES, pairs, strict=True) if abs(a - b) > 0.01 * max(a, b)]
         agree = f"totals: the engines agree within 1% on {len(QUERIES) - len(apart)} of {len(QUERIES)} queries"
-        lines.append(agree + (f"; not on {apart}" if apart else ""))
+        lines += ["", agree + (f"; not on {apart}" if apart else "")]
     return "\n".join(lines)
