@@ -109,6 +109,8 @@ class Clients:
             if response.status == 503 and response.getheader("Retry-After"):  # busy: the same search again, as asked
                 self.refused += 1
                 time.sleep(float(response.getheader("Retry-After", "1")))
+                connection.close()  # idle that long, the server has closed it (gunicorn's keep-alive is 2 s)
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
                 continue
             if response.status != 200 or b'"hits"' not in body:
                 self.failures.append(f"{path}: {response.status} {body[:200]!r}")
