@@ -91,8 +91,11 @@ class Clients:
         for thread in self.threads:
             thread.join()
 
+    def _connect(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+
     def _loop(self, offset: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        connection = self._connect()
         number = offset
         while not self.done.is_set():
             path = f"/api/search?q={quote(QUERIES[number % len(QUERIES)])}"
@@ -103,14 +106,14 @@ class Clients:
             except (OSError, http.client.HTTPException) as error:
                 self.failures.append(f"{path}: {error!r}")
                 connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+                connection = self._connect()
                 number += 1
                 continue
             if response.status == 503 and response.getheader("Retry-After"):  # busy: the same search again, as asked
                 self.refused += 1
                 time.sleep(float(response.getheader("Retry-After", "1")))
                 connection.close()  # idle that long, the server has closed it (gunicorn's keep-alive is 2 s)
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+                connection = self._connect()
                 continue
             if response.status != 200 or b'"hits"' not in body:
                 self.failures.append(f"{path}: {response.status} {body[:200]!r}")
