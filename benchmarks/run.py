@@ -4,6 +4,7 @@
     python benchmarks/run.py --scale 10      # 1x and 10x (derived variants), with growth
     python benchmarks/run.py --quick         # fewer repetitions, 5 s of web load
     python benchmarks/run.py --report benchmarks/results/2026-11-27.json --markdown
+    python benchmarks/run.py --engines whoosh,opensearch   # the two engines side by side (no FTS5)
 
 Prints the table and writes it as JSON (default ``benchmarks/results/<date>.json``).
 It measures a snapshot of the commit HEAD (``--commit``), or the working tree with
@@ -51,7 +52,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the temporary archives and indexes (paths are logged)")
     parser.add_argument("--report", type=Path, help="print the report of an earlier JSON and exit")
     parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
+    parser.add_argument("--engines", help="instead: measure these newssearch engines side by side on 1x (whoosh,opensearch; a cluster is started)")
     args = parser.parse_args(argv)
+    if args.engines:
+        from perf.engines import parse_engines
+
+        try:
+            args.engines = parse_engines(args.engines)
+        except ValueError as error:
+            parser.error(str(error))
+        if args.scale != 1 or args.baseline:
+            parser.error("--engines measures 1x only, without --baseline")
     if args.scale < 1:
         parser.error("--scale must be 1 or more")
     return args
@@ -113,17 +124,51 @@ def measure_scale(scale: int, settings: Settings, keep: bool) -> dict[str, Any]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def default_out(scale: int) -> Path:
-    return RESULTS_DIR / (time.strftime("%Y-%m-%d") + (f"-scale{scale}" if scale > 1 else "") + ".json")
+def default_out(scale: int, suffix: str = "") -> Path:
+    return RESULTS_DIR / (time.strftime("%Y-%m-%d") + (f"-scale{scale}" if scale > 1 else "") + suffix + ".json")
+
+
+def compare_engines(results: dict[str, Any], args: argparse.Namespace) -> None:
+    """``--engines``: each engine's full reindex, warm and web latency on the 1x archive (perf/engines.py)."""
+    from perf.corpus import build_archive
+    from perf.engines import compare, render
+    from perf.measure import load_average
+    from perf.phases import Settings, log
+
+    settings = Settings.quick() if args.quick else Settings(build_runs=1)  # one build each: a cluster build takes minutes
+    results["settings"] = settings.__dict__ | {"quick": args.quick}
+    tmp = Path(tempfile.mkdtemp(prefix="newssearch-bench-engines-"))
+    try:
+        results["engines"] = compare(tmp, build_archive(tmp / "archive", 1), args.engines, settings)
+    finally:
+        if args.keep:
+            log(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    results["meta"]["load_end"] = load_average()
+    out = args.out or default_out(1, "-engines")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1))
+    print(render(results, markdown=args.markdown))
+    log(f"wrote {out}")
 
 
 def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-ups (temporary folders, server) on kill
     args = parse_args(argv)
     if args.report:
-        print(render(json.loads(args.report.read_text()), markdown=args.markdown))
+        earlier = json.loads(args.report.read_text())
+        if "engines" in earlier:
+            from perf.engines import render as render_engines
+
+            print(render_engines(earlier, markdown=args.markdown))
+        else:
+            print(render(earlier, markdown=args.markdown))
         return
     results: dict[str, Any] = {"meta": machine(choose_newssearch(args)), "scales": {}}
+    if args.engines:
+        compare_engines(results, args)
+        return
     from perf.measure import load_average
     from perf.phases import Settings, log
     from perf.report import evaluate
