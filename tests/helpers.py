@@ -153,11 +153,11 @@ def kill(process: subprocess.Popen[str]) -> None:
     process.communicate()
 
 
-def assert_one_line_error(stderr: str, *expected: str) -> None:
-    """What a user sees on a failure: one ``Error: ...`` line saying what to do, never a traceback."""
+def assert_one_line_error(stderr: str, *expected: str, prefix: str = "Error: ") -> None:
+    """What a user sees on a failure: one ``Error: ...`` line (``prefix``: the program's own) saying what to do, never a traceback."""
     assert "Traceback" not in stderr, stderr
     lines = stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), stderr
+    assert len(lines) == 1 and lines[0].startswith(prefix), stderr
     for text in expected:
         assert text in lines[0], lines[0]
 

@@ -11,7 +11,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from helpers import OpenSearchCluster, cluster_script, get_json
+from helpers import OpenSearchCluster, assert_one_line_error, cluster_script, get_json
 
 
 def node_names(url: str) -> set[str]:
@@ -72,11 +72,7 @@ def test_a_cluster_not_healthy_in_time_is_one_line_and_leaves_no_process(tmp_pat
 
 
 def assert_one_line(stderr: str, *expected: str) -> None:
-    assert "Traceback" not in stderr, stderr
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("opensearch-cluster: "), stderr
-    for text in expected:
-        assert text in lines[0], lines[0]
+    assert_one_line_error(stderr, *expected, prefix="opensearch-cluster: ")
 
 
 def test_a_taken_port_is_refused_before_anything_starts(tmp_path: Path) -> None:
