@@ -20,12 +20,13 @@ import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from helpers import OpenSearchCluster, get_json, newssearch, run, wait_until, write_export
+
+from newssearch.testing import serving
 
 pytestmark = pytest.mark.opensearch
 
@@ -163,9 +164,7 @@ def cluster_env(opensearch_cluster: OpenSearchCluster, monkeypatch: pytest.Monke
 
 
 @pytest.mark.slow
-def test_a_node_killed_under_searches_and_an_incremental_reindex_loses_nothing(
-    cluster_env: OpenSearchCluster, soak_script: ModuleType, tmp_path: Path
-) -> None:
+def test_a_node_killed_under_searches_and_an_incremental_reindex_loses_nothing(cluster_env: OpenSearchCluster, tmp_path: Path) -> None:
     cluster, url = cluster_env, cluster_env.urls[0]
     archive, index_dir = tmp_path / "archive", tmp_path / "index"
     expected = write_archive(archive, 0, FIRST, "first")
@@ -177,7 +176,7 @@ def test_a_node_killed_under_searches_and_an_incremental_reindex_loses_nothing(
 
     expected |= write_archive(archive, FIRST, NEW, "new")
     victim = node_of_first_primary(url, physical)
-    with soak_script.serving(index_dir, threads=4) as server, Clients(server.url) as clients:
+    with serving(index_dir, threads=4) as server, Clients(server.url) as clients:
         wait_until(lambda: clients.answered >= 20, 60, "the clients are answered")
         before = primaries_written(url, physical)
         command = newssearch("reindex", "--archive", str(archive), "--index", str(index_dir))
