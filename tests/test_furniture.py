@@ -18,7 +18,7 @@ from whoosh.analysis import STOP_WORDS
 
 from newssearch import SearchIndex, SearchRequest, get_article, reindex, search
 from newssearch.cli import main
-from newssearch.engine.whoosh.schema import TOKEN_PATTERN
+from newssearch.engine.whoosh.analysis import TOKEN_PATTERN
 from newssearch.indexer import ReindexReport
 
 FOOTER = "Copyright 2005 The Daily Example. All rights reserved. Sign up for our newsletter."

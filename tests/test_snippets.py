@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from newssearch.engine.whoosh.schema import text_analyzer
+from newssearch.engine.whoosh.analysis import text_analyzer
 from newssearch.engine.whoosh.snippets import MATCHES_CHARS, SNIPPET_CHARS, SURROUND, marked, snippet
 
 

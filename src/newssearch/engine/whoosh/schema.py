@@ -6,13 +6,13 @@ Kinds become Whoosh field types: ``text`` a stemmed TEXT field with the table's 
 read, ``number`` a numeric column, ``bytes`` a bytes column. Each facet is an ID field
 of its own (``Facet.field``) given the list of its values, each indexed whole.
 
-The analyzers are in analysis.py; their names stay importable from here.
+The analyzers are in analysis.py.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date
+from datetime import UTC
 from typing import Any, assert_never
 
 from whoosh import columns
@@ -23,8 +23,7 @@ from whoosh.qparser.common import QueryParserError
 
 from ...fields import SCHEMA, Field, Schema
 from ..base import Document
-from .analysis import TOKEN_PATTERN as TOKEN_PATTERN  # re-exported: the reading side imports them from here
-from .analysis import text_analyzer as text_analyzer
+from .analysis import text_analyzer
 
 SCHEMA_VERSION = SCHEMA.version
 """An index of another version is not read (store.INDEX_NAME): it needs ``reindex --full``."""
@@ -68,11 +67,6 @@ class DayField(ID):
         low = self._check(start.strip()) if start else None
         high = self._check(end.strip()) + "~" if end else None  # "~" sorts after any "-MM-DD" suffix
         return q.TermRange(fieldname, low, high, startexcl, endexcl, boost=boost)
-
-
-def day_range(since: date | None, until: date | None) -> q.Query:
-    """Articles published from ``since`` to ``until``, both days included, either open."""
-    return q.TermRange("date", since.isoformat() if since else None, until.isoformat() if until else None)
 
 
 def build_schema(schema: Schema = SCHEMA) -> WhooshSchema:

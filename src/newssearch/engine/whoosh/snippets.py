@@ -15,8 +15,8 @@ import html
 from whoosh import query as q
 from whoosh.reading import IndexReader
 
+from .analysis import TOKEN_PATTERN, text_analyzer
 from .query import SEARCH_FIELDS
-from .schema import TOKEN_PATTERN, text_analyzer
 
 SNIPPET_CHARS = 300
 MATCHES_CHARS = 70

@@ -28,8 +28,8 @@ from symspellpy import SymSpell, Verbosity
 from whoosh.reading import IndexReader
 
 from . import vocabulary
+from .analysis import text_analyzer
 from .query import SEARCH_FIELDS
-from .schema import text_analyzer
 
 MAX_DISTANCE = 2
 SHORT_WORD = 4
