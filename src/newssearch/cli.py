@@ -57,9 +57,10 @@ def _color() -> bool | None:
     return False if os.environ.get("NO_COLOR") else None
 
 
-def _open(index_dir: str, schema: Schema, engine: str) -> SearchIndex:
-    """The index in ``index_dir`` (Whoosh) or on the cluster (OpenSearch), by the --engine option."""
-    return SearchIndex(index_dir, schema, open_engine(index_dir, schema, engine))
+def _open(index_dir: str, schema: Schema, engine: str, one_off: bool = False) -> SearchIndex:
+    """The index in ``index_dir`` (Whoosh) or on the cluster (OpenSearch), by the --engine option;
+    ``one_off`` for a command that searches once (open_engine)."""
+    return SearchIndex(index_dir, schema, open_engine(index_dir, schema, engine, one_off=one_off))
 
 
 def _echo_json(data: Any) -> None:
@@ -163,7 +164,7 @@ def query_command(
         since=since.date() if since else None, until=until.date() if until else None, recency=recency,
         fold=not no_fold, facets=facets, correct=not as_typed,
     )  # fmt: skip
-    with _open(index_dir, schema, engine) as index:
+    with _open(index_dir, schema, engine, one_off=True) as index:
         result = search(index, request)
     if as_json:
         _echo_json(result.to_dict())

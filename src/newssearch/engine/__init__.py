@@ -17,8 +17,11 @@ from .base import Engine
 ENGINES = ("whoosh", "opensearch")
 
 
-def open_engine(index_dir: str | Path, schema: Schema = SCHEMA, kind: str | None = None) -> Engine:
+def open_engine(index_dir: str | Path, schema: Schema = SCHEMA, kind: str | None = None, one_off: bool = False) -> Engine:
     """The engine named by ``kind``, or by NEWSSEARCH_ENGINE (default: whoosh), on this index.
+
+    ``one_off``: the process searches once and exits (``newssearch query``), so the engine
+    should read only what that search needs rather than prepare for the next ones.
 
     Whoosh keeps its index in ``index_dir``; OpenSearch takes its cluster and index name
     from the environment (engine/opensearch) and keeps only small side files there.
@@ -27,7 +30,7 @@ def open_engine(index_dir: str | Path, schema: Schema = SCHEMA, kind: str | None
     if kind == "whoosh":
         from .whoosh import WhooshEngine
 
-        return WhooshEngine(Path(index_dir), schema)
+        return WhooshEngine(Path(index_dir), schema, one_off=one_off)
     if kind == "opensearch":
         from .opensearch import OpenSearchEngine
 

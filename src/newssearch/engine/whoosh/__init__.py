@@ -1,7 +1,7 @@
 """The embedded engine: Whoosh, in the index folder. Every ``import whoosh`` of newssearch is in this package.
 
-Reading (searching.py and the modules it uses) and writing (writing.py) are apart; this
-class is the one door to both, the ``Engine`` of base.py. Whoosh's private parts are
+Reading (searching.py and the modules it uses; oneoff.py for a process that searches
+once) and writing (writing.py) are apart; this class is the one door to both, the ``Engine`` of base.py. Whoosh's private parts are
 read through private.py only, and its two patches (patches.py) apply to this engine's
 own readers, never to Whoosh globally.
 """
@@ -20,7 +20,7 @@ from whoosh.searching import Searcher
 from ...errors import ArticleNotFound, QueryError
 from ...fields import Schema
 from ..base import Engine, EngineStats, Indexed, Matches, Query, Stored, Writer
-from . import searching, store
+from . import hits, oneoff, store
 from .query import QueryBuilder, expand
 from .snippets import marked, query_words
 from .spelling import speller, suggest
@@ -32,9 +32,10 @@ MARK_SECONDS = 5.0
 class WhooshEngine(Engine):
     """A Whoosh index in ``index_dir``, built from ``schema``."""
 
-    def __init__(self, index_dir: Path, schema: Schema) -> None:
+    def __init__(self, index_dir: Path, schema: Schema, one_off: bool = False) -> None:
         self.index_dir = index_dir
         self.schema = schema
+        self.one_off = one_off  # a process that searches once and exits: oneoff.py where it is cheaper
         self._searchers = store.Searchers(index_dir)
         self._queries: QueryBuilder | None = None
         self._lock = threading.Lock()
@@ -72,17 +73,23 @@ class WhooshEngine(Engine):
             return self._queries
 
     def search(self, query: Query) -> Matches:
+        if self.one_off and (matches := oneoff.search(self.searcher(), self.queries, self.schema, query)) is not None:
+            return matches
+        from . import searching  # here: a one-off search that oneoff.py answers never imports numpy
+
         return searching.search(self.searcher(), self.queries, self.schema, query)
 
     def get(self, article_id: str) -> Stored | None:
         fields = self.searcher().document(id=article_id)
-        return None if fields is None else searching.stored(self.schema, fields)
+        return None if fields is None else hits.stored(self.schema, fields)
 
     def related(self, article_id: str, limit: int) -> Matches:
         searcher = self.searcher()
         docnum = searcher.document_number(id=article_id)
         if docnum is None:
             raise ArticleNotFound(article_id)
+        from . import searching
+
         return searching.related(searcher, self.schema, docnum, limit)
 
     def suggest(self, text: str) -> str | None:

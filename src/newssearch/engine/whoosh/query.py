@@ -40,6 +40,9 @@ with the rare words that matter, which costs MAP on every judged collection (REL
 PROXIMITY_SLOP = 4
 """Words at most this many positions apart count as close together."""
 PROXIMITY_BOOST = 2.0
+INEXACT_WEIGHT = 0.2
+"""A word typed as an acronym (START) weighs this much of its score in an article that has
+it only in lower case or another form (housing starts): wordrank.py, ranking.AcronymWeighting."""
 MAX_QUERY_CHARS = 5000
 MAX_NESTING = 50
 """Brackets nested deeper than this are refused before parsing: Whoosh's parser and query

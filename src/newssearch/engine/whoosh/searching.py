@@ -9,25 +9,24 @@ values of docvalues.py. Filters are the table's facets (fields.py), each a keywo
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any
-
 import numpy as np
 from whoosh import query as q
-from whoosh.collectors import Collector, FilterCollector, ScoredCollector, TimeLimit, TopCollector, UnlimitedCollector, WrappingCollector
+from whoosh.collectors import FilterCollector, ScoredCollector, TimeLimit, TopCollector, UnlimitedCollector
 from whoosh.searching import Results, Searcher
 
 from ...errors import QueryError
 from ...fields import Schema
 from ..base import Match, Matches, Query
 from .docvalues import Allowed, DocValues, doc_values
+from .filters import whoosh_filter as _filter
+from .hits import TOO_LONG
+from .hits import Matched as _Matches
+from .hits import Stored as _Stored
+from .hits import snippets_of as _snippets
 from .query import Parsed, QueryBuilder, expand
 from .ranking import RecencyWeighting
-from .snippets import query_words, snippet
 from .wordrank import rank_words
 
-TOO_LONG = "the search ran past its time limit and was stopped: make the query more specific"
 RELATED_TERMS = 12
 """Key terms of an article's body that find the articles like it."""
 
@@ -67,60 +66,6 @@ def related(searcher: Searcher, schema: Schema, docnum: int, limit: int) -> Matc
 def facet_fields(schema: Schema) -> dict[str, str]:
     """Facet name -> the keyword field whose terms are its values."""
     return {facet.name: facet.field for facet in schema.facets}
-
-
-def stored(schema: Schema, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """An article's stored fields under the table's names: ``date`` is the datetime Whoosh keeps
-    as ``published`` (None when undated), a keyword field's values a tuple, a number as it is
-    (None when missing), a missing text ""."""
-    result: dict[str, Any] = {}
-    for field in schema.stored:
-        if field.kind == "datetime":
-            result[field.name] = fields.get("published")
-        elif field.kind == "number":
-            result[field.name] = fields.get(field.name)  # 0.0 is a number, not a missing one
-        elif field.kind == "keyword":
-            value = fields.get(field.name) or ()
-            result[field.name] = tuple(v for v in value.split(",") if v) if isinstance(value, str) else tuple(value)
-        else:
-            result[field.name] = fields.get(field.name) or ""
-    return result
-
-
-class _Stored(Mapping[str, Any]):
-    """A hit's stored fields, read when first looked at: of a window of hits folded for
-    near-duplicates, only the page's are shown (reading them all doubled a deep page's time).
-    Read in the thread that searched, whose searcher is open until its next search."""
-
-    __slots__ = ("_searcher", "_schema", "_docnum", "_fields")
-
-    def __init__(self, searcher: Searcher, schema: Schema, docnum: int) -> None:
-        self._searcher, self._schema, self._docnum = searcher, schema, docnum
-        self._fields: dict[str, Any] | None = None
-
-    def _loaded(self) -> dict[str, Any]:
-        if self._fields is None:
-            self._fields = stored(self._schema, self._searcher.stored_fields(self._docnum))
-        return self._fields
-
-    def __getitem__(self, name: str) -> Any:
-        return self._loaded()[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._loaded())
-
-    def __len__(self) -> int:
-        return len(self._loaded())
-
-
-def _snippets(searcher: Searcher, query: q.Query) -> Callable[[list[Match]], list[str]]:
-    """Snippets of the body marking the words ``query`` looks for (found when the page is cut)."""
-
-    def snippets(hits: list[Match]) -> list[str]:
-        words = query_words(query, searcher.reader())
-        return [snippet(hit.stored.get("body", ""), words) for hit in hits]
-
-    return snippets
 
 
 def _rank_words(searcher: Searcher, values: DocValues, parsed: Parsed, query: Query, allowed: Allowed | None) -> tuple[Results, np.ndarray]:
@@ -166,54 +111,12 @@ def _whoosh_search(searcher: Searcher, values: DocValues, expanded: q.Query, que
     return collector.results(), matched
 
 
-class _Matches(WrappingCollector):
-    """Records every matching document, for the count and the facets, and stops a search
-    that runs past its deadline.
-
-    It goes under Whoosh's filter, so it sees only documents the filter lets through;
-    Whoosh's TimeLimitCollector would have to wrap the filter, and in a server thread it
-    cannot use its alarm signal.
-    """
-
-    def __init__(self, child: Collector, deadline: float) -> None:
-        super().__init__(child)
-        self.deadline = deadline
-        self.docs: set[int] = set()
-
-    def collect(self, sub_docnum: int) -> Any:
-        if time.thread_time() > self.deadline:
-            raise TimeLimit
-        self.docs.add(self.child.offset + sub_docnum)
-        return self.child.collect(sub_docnum)
-
-
 def _allowed(searcher: Searcher, values: DocValues, schema: Schema, query: Query) -> Allowed | None:
     """The articles the query's filters let through, or None when it has none."""
     whoosh_filter = _filter(searcher, schema, query)
     if whoosh_filter is None:
         return None
     return values.filters.get(repr(whoosh_filter), lambda: Allowed(searcher.docs_for_query(whoosh_filter), values.size))
-
-
-def _filter(searcher: Searcher, schema: Schema, query: Query) -> q.Query | None:
-    clauses: list[q.Query] = []
-    for name, wanted in query.filters.items():
-        if not wanted:
-            continue
-        facet = schema.facet(name)
-        terms: list[str] = list(wanted)
-        if facet.fold_case:  # every spelling in the index matches, whatever the case typed
-            folded = {value.lower() for value in wanted}
-            terms = [term for term in _terms(searcher, facet.field) if term.lower() in folded] or terms
-        clauses.append(q.Or([q.Term(facet.field, term) for term in terms]))  # values of one facet: any; facets: all
-    if query.since or query.until:
-        since, until = query.since, query.until
-        clauses.append(q.TermRange("date", since.isoformat() if since else None, until.isoformat() if until else None))
-    return q.And(clauses) if clauses else None
-
-
-def _terms(searcher: Searcher, fieldname: str) -> list[str]:
-    return [term.decode("utf-8") for term in searcher.lexicon(fieldname)]
 
 
 def _by_date(query: Query) -> bool | None:

@@ -24,13 +24,10 @@ from whoosh.searching import Searcher
 
 from . import private
 from .docvalues import DocValues, postings
-from .query import ALL_WORDS_BOOST, PROXIMITY_BOOST, PROXIMITY_SLOP, SEARCH_FIELDS, WordQuery
+from .query import ALL_WORDS_BOOST, INEXACT_WEIGHT, PROXIMITY_BOOST, PROXIMITY_SLOP, SEARCH_FIELDS, WordQuery
 
 CHECK_BATCH = 50
 """Articles whose word positions are read at a time for the proximity bonus."""
-INEXACT_WEIGHT = 0.2
-"""A word typed as an acronym (START) weighs this much of its score in an article that has
-it only in lower case or another form (housing starts)."""
 
 
 def rank_words(

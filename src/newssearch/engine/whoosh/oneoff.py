@@ -1,0 +1,83 @@
+"""One search in a process that then exits (``newssearch query``): Whoosh's own matchers, nothing read per article.
+
+The usual path (searching.py) is built for a server: it reads columns of every article
+once (docvalues.py) and scores plain words with numpy (wordrank.py), which pays from the
+second search on. A process that runs one search pays for all of it at once, and
+importing numpy alone takes longer than searching for a word with Whoosh's matchers.
+Here every query goes through those matchers, as searching.py runs any query that is not
+plain words, and only the hits' ids and fingerprints are read. The answer is the same:
+wordrank.py scores plain words as Whoosh scores the relaxed query (tests/test_search.py),
+and the one signal it adds, a word typed as an acronym, is given to Whoosh by
+ranking.AcronymWeighting (tests/test_oneoff.py compares both paths).
+
+Only where that is cheaper: in order of relevance (a date order or the recency blend read
+a column of every article), without facets (counted over every article), and for plain
+words in at most MAX_POSTINGS places (Whoosh's matchers cost microseconds a posting where
+numpy costs nanoseconds; past that its import pays for itself). Any other search is None
+here, and goes the usual way.
+"""
+
+from __future__ import annotations
+
+from whoosh.collectors import FilterCollector, TimeLimit, TopCollector
+from whoosh.reading import IndexReader
+from whoosh.searching import Searcher
+
+from ...errors import QueryError
+from ...fields import Schema
+from ..base import Match, Matches, Query
+from .filters import whoosh_filter
+from .hits import TOO_LONG, Matched, Stored, snippets_of
+from .query import SEARCH_FIELDS, QueryBuilder, WordQuery, expand
+from .ranking import AcronymWeighting
+
+MAX_POSTINGS = 20_000
+"""Postings of a query's plain words (over headline and body) up to which Whoosh's matchers beat importing numpy."""
+
+
+def search(searcher: Searcher, queries: QueryBuilder, schema: Schema, query: Query) -> Matches | None:
+    """The matches of ``query`` as searching.search gives them, or None where that path is cheaper."""
+    if query.facets or query.days or query.recency or query.sort != "relevance" or not query.text.strip():
+        return None
+    parsed = queries.parse(query.text)
+    reader = searcher.reader()
+    if parsed.words is not None and _postings(reader, parsed.words) > MAX_POSTINGS:
+        return None
+    allowed = None
+    if (filtered := whoosh_filter(searcher, schema, query)) is not None:
+        allowed = set(searcher.docs_for_query(filtered))
+        if not allowed:  # Whoosh would read an empty filter as no filter
+            return Matches(total=0, hits=[], facets=None, snippets=snippets_of(searcher, parsed.query))
+    ranker = searcher
+    if parsed.words is not None and parsed.words.acronyms:
+        typed = {word: acronym for word, acronym in zip(parsed.words.words, parsed.words.acronyms, strict=True) if acronym}
+        ranker = Searcher(reader, weighting=AcronymWeighting(typed), closereader=False)
+    # Every match scored, as searching.py does: Whoosh's block skipping would lose some of the best.
+    top = TopCollector(limit=max(query.window, 1), usequality=False, replace=0)
+    matched = Matched(top, query.deadline)
+    try:
+        expanded = expand(parsed.query, reader, query.deadline)
+        ranker.search_with_collector(expanded, FilterCollector(matched, allow=allowed))
+    except TimeLimit:
+        raise QueryError(TOO_LONG) from None
+    best = top.results().top_n[: query.window]
+    docnums = [docnum for _, docnum in best]
+    ids, sketches = _column(reader, "id", docnums), _column(reader, "sketch", docnums)
+    hits = [Match(ids[docnum].decode("utf-8"), score, Stored(searcher, schema, docnum), sketches[docnum]) for score, docnum in best]
+    return Matches(total=len(matched.docs), hits=hits, facets=None, snippets=snippets_of(searcher, expanded))
+
+
+def _postings(reader: IndexReader, words: WordQuery) -> int:
+    return sum(reader.doc_frequency(field, word) for word in words.words for field in SEARCH_FIELDS)
+
+
+def _column(reader: IndexReader, name: str, docnums: list[int]) -> dict[int, bytes]:
+    """The values of a bytes column for a few documents, segment by segment (a segment where
+    no document has a value has no column: b"")."""
+    values: dict[int, bytes] = {}
+    for leaf, offset in reader.leaf_readers():
+        mine = [docnum for docnum in docnums if offset <= docnum < offset + leaf.doc_count_all()]
+        if mine:
+            column = leaf.column_reader(name, translate=False) if leaf.has_column(name) else None
+            values.update((docnum, column[docnum - offset] if column is not None else b"") for docnum in mine)
+    return values
