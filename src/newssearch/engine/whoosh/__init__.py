@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from . import deferred  # noqa: F401  # isort: skip  # first: Whoosh imported without what a search never uses
 from whoosh.collectors import TimeLimit
 from whoosh.searching import Searcher
 

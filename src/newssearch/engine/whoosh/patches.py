@@ -1,4 +1,4 @@
-"""Two fixes to Whoosh 2.7's readers, applied to the engine's own readers only, never to Whoosh globally.
+"""Three fixes to Whoosh 2.7's readers, applied to the engine's own readers only, never to Whoosh globally.
 
 For every posting of a field without a lengths column (ID, KEYWORD and spelling
 fields), Whoosh asks whether the column file exists and does not remember the
@@ -12,6 +12,12 @@ files and keeps open until it is closed. The engine closes its searchers explici
 reader that nothing refers to any more closes its files itself, instead of the garbage
 collector closing them with a ResourceWarning each.
 
+A segment reader keeps the set of its deleted documents, read on its first search,
+through the ``cached_property`` package, which asks asyncio whether the property is a
+coroutine: the first search of a process imported asyncio, 30 ms that a one-off
+``newssearch query`` does not have (deferred.py). The engine's readers keep the same set
+through the standard library's ``functools.cached_property``.
+
 How: Whoosh builds a ``SegmentReader`` (and in it a ``W3PerDocReader``) inside
 ``FileIndex._reader`` and its writers' merge policies, with no way to pass a class of
 one's own. So the engine's readers are adopted after they are made (``adopt``): their
@@ -21,6 +27,7 @@ are untouched.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from whoosh.codec.whoosh3 import W3PerDocReader
@@ -37,7 +44,12 @@ class _RememberingPerDocReader(W3PerDocReader):
 
 
 class _ClosingSegmentReader(SegmentReader):
-    """A segment reader that closes its files when it is dropped unclosed."""
+    """A segment reader that closes its files when it is dropped unclosed, and keeps its
+    deleted documents without asking asyncio."""
+
+    @cached_property
+    def deleted_docs_set(self) -> frozenset[int]:
+        return frozenset(self._perdoc.deleted_docs())
 
     def __del__(self) -> None:
         if not getattr(self, "is_closed", True):  # True: __init__ failed before opening anything

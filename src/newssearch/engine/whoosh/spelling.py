@@ -23,13 +23,16 @@ import re
 from collections.abc import Callable, Iterator
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from symspellpy import SymSpell, Verbosity
 from whoosh.reading import IndexReader
 
 from . import vocabulary
 from .analysis import text_analyzer
 from .query import SEARCH_FIELDS
+
+if TYPE_CHECKING:
+    from symspellpy import SymSpell
 
 MAX_DISTANCE = 2
 SHORT_WORD = 4
@@ -69,6 +72,8 @@ class Speller:
 
     @cached_property
     def symspell(self) -> SymSpell:
+        from symspellpy import SymSpell  # here: a query whose words are all common needs none of it
+
         speller = SymSpell(max_dictionary_edit_distance=MAX_DISTANCE, prefix_length=PREFIX_LENGTH)
         for word, count in self.counts.items():
             if count >= MIN_COUNT:
@@ -93,6 +98,8 @@ class Speller:
         frequent, and (given ``together``) the more often found with the query's other words,
         so ``soth korea`` is ``south korea`` though ``both`` is more frequent.
         """
+        from symspellpy import Verbosity  # here, as in symspell: only a suspect word needs it
+
         seen = self.counts.get(word, 0)
         unseen = seen <= self.noise_limit
         if not unseen and len(word) <= SHORT_WORD:
