@@ -38,6 +38,8 @@ class StandIn(types.ModuleType):
             setattr(self, function, _forwarding(name, function))
 
     def __getattr__(self, attribute: str) -> Any:
+        if attribute.startswith("__"):  # what the import system asks of any module (a package's __path__ ...)
+            raise AttributeError(attribute)
         return getattr(_real(self.__name__), attribute)
 
 

@@ -1,0 +1,102 @@
+"""A one-off search (``newssearch query``, engine/whoosh/oneoff.py) answers as the server's path does,
+and its process imports none of what it has no use for."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from typing import Any
+
+import pytest
+
+from newssearch import SearchIndex, SearchRequest, search
+from newssearch.engine import open_engine
+from newssearch.engine.base import Query
+from newssearch.engine.whoosh import oneoff
+
+QUERIES = [
+    "cocoa", "oil prices", "oil oil prices", "START treaty", "start treaty", '"START treaty"', '"trade deficit"',
+    "what did the bundesbank say about interest rates", "cocoa NOT brazil", "treat*", "title:cocoa", "IBM shares",
+]  # fmt: skip
+SAMPLE_QUERIES = ["START treaty", "Lavrov", "nuclear treaty India", '"New Delhi"', "treat*", "Lavrov NOT India"]
+
+
+def one_off(index: SearchIndex) -> SearchIndex:
+    """The same index, opened as ``newssearch query`` opens it."""
+    return SearchIndex(index.index_dir, index.schema, open_engine(index.index_dir, index.schema, "whoosh", one_off=True))
+
+
+def answer(index: SearchIndex, request: SearchRequest) -> dict[str, Any]:
+    data = search(index, request).to_dict()
+    del data["seconds"]
+    return data
+
+
+def answered_here(index: SearchIndex, text: str, **options: Any) -> bool:
+    """Whether oneoff.py answers this search itself, not the usual path."""
+    engine = index.engine
+    matches = oneoff.search(engine.searcher(), engine.queries, index.schema, Query(text=text, window=30, **options))  # type: ignore[attr-defined]
+    return matches is not None
+
+
+def assert_same(index: SearchIndex, request: SearchRequest) -> None:
+    with one_off(index) as cold:
+        assert answer(cold, request) == answer(index, request)
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_a_one_off_search_answers_as_the_server_does(reuters_index: SearchIndex, text: str) -> None:
+    """Hits, order, scores, total, snippets, did-you-mean: the same, the acronym signal (START) included."""
+    assert answered_here(reuters_index, text)
+    assert_same(reuters_index, SearchRequest(text, page_size=20))
+
+
+def test_filters_and_pages_of_a_one_off_search(reuters_index: SearchIndex) -> None:
+    assert_same(reuters_index, SearchRequest("oil", filters={"source": ("reuters",)}, since=date(1987, 3, 1), until=date(1987, 3, 31)))
+    assert_same(reuters_index, SearchRequest("cocoa", page=3))
+    assert_same(reuters_index, SearchRequest("cocoa", filters={"source": ("no such source",)}))
+    assert_same(reuters_index, SearchRequest("cocao"))  # the respelling's results
+
+
+@pytest.mark.parametrize("text", SAMPLE_QUERIES)
+def test_a_one_off_search_of_the_sample_answers_as_the_server_does(sample_index: SearchIndex, text: str) -> None:
+    assert answered_here(sample_index, text)
+    assert_same(sample_index, SearchRequest(text, page_size=50, fold=False))
+    assert_same(sample_index, SearchRequest(text))
+
+
+@pytest.mark.parametrize(
+    "options", [{"facets": True}, {"sort": "newest"}, {"recency": True}, {"days": True}], ids=["facets", "newest", "recency", "days"]
+)
+def test_what_reads_every_article_goes_the_usual_way(sample_index: SearchIndex, options: dict[str, Any]) -> None:
+    assert not answered_here(sample_index, "treaty", **options)
+    request = {key: value for key, value in options.items() if key != "days"}
+    assert_same(sample_index, SearchRequest("treaty", **request))
+
+
+def test_words_in_too_many_places_go_the_usual_way(sample_index: SearchIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = sample_index.engine
+    parsed = engine.queries.parse("nuclear treaty")  # type: ignore[attr-defined]
+    postings = oneoff._postings(engine.searcher().reader(), parsed.words)  # type: ignore[attr-defined]
+    monkeypatch.setattr(oneoff, "MAX_POSTINGS", postings)
+    assert answered_here(sample_index, "nuclear treaty")
+    monkeypatch.setattr(oneoff, "MAX_POSTINGS", postings - 1)
+    assert not answered_here(sample_index, "nuclear treaty")
+    assert_same(sample_index, SearchRequest("nuclear treaty"))
+
+
+UNUSED = ("numpy", "flask", "trafilatura", "lxml", "asyncio", "urllib.request", "symspellpy", "newssearch.indexer")
+
+
+def test_a_query_process_imports_nothing_it_does_not_use(sample_index: SearchIndex) -> None:
+    """numpy, Flask, trafilatura and the rest cost a one-off ``newssearch query`` more than its search (issue 15)."""
+    code = (
+        "import sys\nfrom newssearch.cli import main\n"
+        f"main(['query', 'START', 'treaty', '--json', '--index', {str(sample_index.index_dir)!r}], standalone_mode=False)\n"
+        f"print(sorted(name for name in {UNUSED!r} if name in sys.modules), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout)["total"] > 0
+    assert done.stderr.strip() == "[]"
