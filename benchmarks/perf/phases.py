@@ -145,16 +145,23 @@ def _searches(index: SearchIndex, index_dir: Path, connection: sqlite3.Connectio
     def cold_fts(number: int, _: BenchQuery) -> list[str]:
         return [sys.executable, "-m", "perf.fts5", str(db), str(number)]
 
+    def cold_plain(_: int, query: BenchQuery) -> list[str]:
+        return newssearch_command("query", query.text, "--index", str(index_dir), *query.plain_args())
+
     cold_ours_s = latency.cold(cold_ours, QUERIES, settings.cold_repeats)
+    cold_plain_s = latency.cold(cold_plain, QUERIES, settings.cold_repeats)
     cold_fts_s = latency.cold(cold_fts, QUERIES, settings.cold_repeats)
     per_query = [
         {"kind": q.kind, "query": q.text, "fts5": q.fts, "source": q.source, "since": q.since, "until": q.until,
          "newssearch_total": search(index, search_request(q)).total, "fts5_total": fts5.search(connection, q)["total"],
-         "newssearch_warm_ms": w1 * 1000, "fts5_warm_ms": w2 * 1000, "newssearch_cold_ms": c1 * 1000, "fts5_cold_ms": c2 * 1000}
-        for q, w1, w2, c1, c2 in zip(QUERIES, warm_ours, warm_fts, cold_ours_s, cold_fts_s, strict=True)
+         "newssearch_warm_ms": w1 * 1000, "fts5_warm_ms": w2 * 1000, "newssearch_cold_ms": c1 * 1000, "fts5_cold_ms": c2 * 1000,
+         "newssearch_cold_plain_ms": c3 * 1000}
+        for q, w1, w2, c1, c2, c3 in zip(QUERIES, warm_ours, warm_fts, cold_ours_s, cold_fts_s, cold_plain_s, strict=True)
     ]  # fmt: skip
     return {
-        "newssearch": _prefixed("warm", latency_summary(warm_ours)) | _prefixed("cold", latency_summary(cold_ours_s)),
+        "newssearch": _prefixed("warm", latency_summary(warm_ours))
+        | _prefixed("cold", latency_summary(cold_ours_s))
+        | _prefixed("cold_plain", latency_summary(cold_plain_s)),
         "fts5": _prefixed("warm", latency_summary(warm_fts)) | _prefixed("cold", latency_summary(cold_fts_s)),
         "queries": per_query,
     }

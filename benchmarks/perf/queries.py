@@ -31,6 +31,10 @@ class BenchQuery:
                 args += [option, value]
         return args
 
+    def plain_args(self) -> list[str]:
+        """Arguments of the issue's one-off ``newssearch query WORDS --json``: no facets, no filters."""
+        return ["--json"]
+
     def web_path(self) -> str:
         """The JSON API URL path of this search."""
         params = {"q": self.text, "source": self.source, "from-date": self.since, "to-date": self.until}
