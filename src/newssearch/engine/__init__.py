@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import NewssearchError
 from ..fields import SCHEMA, Schema
-from . import querytree
 from .base import Engine
+
+if TYPE_CHECKING:  # the tree's classes are imported by the engines that use it, not by every command
+    from . import querytree
 
 ENGINES = ("whoosh", "opensearch")
 

@@ -4,7 +4,10 @@ Importing Whoosh 2.7 imports ``urllib.request`` (whoosh.compat takes ``urlretrie
 it, for a downloader newssearch never calls) and ``asyncio`` (whoosh.reading uses the
 ``cached_property`` package, which asks asyncio whether a property is a coroutine). With
 what they import in turn (http, email, ssl, concurrent.futures ...), about 70 ms of the
-one-off ``newssearch query``, whose whole budget is 150 ms (issue 15).
+one-off ``newssearch query``, whose whole budget is 150 ms (issue 15). Whoosh's own
+``whoosh.lang.morph_en`` is deferred the same way: whoosh.query.terms takes ``variations``
+from it for Variations queries, which newssearch never builds, and its import compiles a
+table of English word endings (~10 ms).
 
 How: while this module imports the Whoosh modules that import them, each of the two is a
 stand-in module in ``sys.modules`` that imports the real one when an attribute of it is
@@ -25,7 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-DEFERRED = {"urllib.request": ("urlretrieve",), "asyncio": ()}
+DEFERRED = {"urllib.request": ("urlretrieve",), "asyncio": (), "whoosh.lang.morph_en": ("variations",)}
 """Module -> the names Whoosh's modules take from it with ``from ... import`` (functions)."""
 
 
@@ -73,4 +76,4 @@ def standing_in(deferred: dict[str, tuple[str, ...]]) -> Iterator[None]:
 
 with standing_in(DEFERRED):
     import whoosh.compat  # noqa: F401  # urllib.request
-    import whoosh.reading  # noqa: F401  # cached_property -> asyncio
+    import whoosh.query  # noqa: F401  # whoosh.reading: cached_property -> asyncio; whoosh.query.terms: morph_en
