@@ -1,8 +1,9 @@
-"""The engine's two patches to Whoosh (engine/whoosh/patches.py): applied to the engine's own
+"""The engine's patches to Whoosh (engine/whoosh/patches.py): applied to the engine's own
 readers only, never to Whoosh globally, and what they promise holds on a small index built here."""
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections.abc import Iterator
 from pathlib import Path
@@ -115,3 +116,16 @@ def test_closing_the_index_closes_every_thread_searcher(index: SearchIndex) -> N
     index.close()
     assert searcher.is_closed
     assert not index.engine.searcher().is_closed  # type: ignore[attr-defined]  # a later search opens again
+
+
+def test_a_reader_keeps_the_deleted_documents_whoosh_would_without_asking_asyncio(index_dir: Path) -> None:
+    """The standard library's cached_property in place of the cached_property package, same set."""
+    writer = open_index(index_dir).writer()
+    writer.delete_by_term("id", "a")
+    writer.commit(optimize=False)
+    reader = segment_reader(index_dir)
+    with open_index(index_dir).reader() as plain:
+        assert reader.deleted_docs_set == plain.deleted_docs_set == frozenset({0})
+    assert isinstance(type(reader).__dict__["deleted_docs_set"], functools.cached_property)
+    assert [reader.stored_fields(docnum)["id"] for docnum in reader.postings("body", "oil").all_ids()] == ["b"]
+    reader.close()
