@@ -31,8 +31,13 @@ from .hits import TOO_LONG, Matched, Stored, snippets_of
 from .query import SEARCH_FIELDS, QueryBuilder, WordQuery, expand
 from .ranking import AcronymWeighting
 
-MAX_POSTINGS = 20_000
-"""Postings of a query's plain words (over headline and body) up to which Whoosh's matchers beat importing numpy."""
+MAX_POSTINGS = 16_000
+"""Postings of a query's plain words (headline and body) up to which Whoosh's matchers beat
+importing numpy and reading columns: on Reuters, 8 µs a posting for one word (``said``,
+15,646 postings: 121 ms against 135 ms), about as much for a phrase or a question."""
+SEVERAL_WORDS_COST = 3
+"""A short query of several words costs Whoosh about three times as much a posting: each word,
+all of them, the words close together (query.py)."""
 
 
 def search(searcher: Searcher, queries: QueryBuilder, schema: Schema, query: Query) -> Matches | None:
@@ -68,7 +73,9 @@ def search(searcher: Searcher, queries: QueryBuilder, schema: Schema, query: Que
 
 
 def _postings(reader: IndexReader, words: WordQuery) -> int:
-    return sum(reader.doc_frequency(field, word) for word in words.words for field in SEARCH_FIELDS)
+    """The postings of ``words`` as Whoosh's matchers would weigh them (SEVERAL_WORDS_COST)."""
+    postings = sum(reader.doc_frequency(field, word) for word in words.words for field in SEARCH_FIELDS)
+    return postings * (SEVERAL_WORDS_COST if words.all_first and len(words.words) > 1 else 1)
 
 
 def _column(reader: IndexReader, name: str, docnums: list[int]) -> dict[int, bytes]:
