@@ -13,7 +13,7 @@ ranking.AcronymWeighting (tests/test_oneoff.py compares both paths).
 Only where that is cheaper: in order of relevance (a date order or the recency blend read
 a column of every article), without facets (counted over every article), and for plain
 words in at most MAX_POSTINGS places (Whoosh's matchers cost microseconds a posting where
-numpy costs nanoseconds; past that its import pays for itself). Any other search is None
+numpy costs nanoseconds; past that its import and the columns pay for themselves). Any other search is None
 here, and goes the usual way.
 """
 
@@ -31,10 +31,14 @@ from .hits import TOO_LONG, Matched, Stored, snippets_of
 from .query import SEARCH_FIELDS, QueryBuilder, WordQuery, expand
 from .ranking import AcronymWeighting
 
-MAX_POSTINGS = 16_000
-"""Postings of a query's plain words (headline and body) up to which Whoosh's matchers beat
-importing numpy and reading columns: on Reuters, 8 µs a posting for one word (``said``,
-15,646 postings: 121 ms against 135 ms), about as much for a phrase or a question."""
+MAX_POSTINGS = 10_000
+POSTINGS_PER_ARTICLE = 0.25
+"""How many postings of a query's plain words (headline and body) Whoosh's matchers beat the
+usual path: MAX_POSTINGS, plus POSTINGS_PER_ARTICLE for each article of the index, whose
+columns the usual path reads. Whoosh costs about 8 µs a posting (a word, a phrase, a
+question); the usual path about 80 ms (numpy) and 2 µs an article. Measured one process
+per search: on Reuters (21,578 articles) ``said``, 15,646 postings, 121 against 135 ms; at
+10x, ``shares``, 46,460 postings, 431 against 546 ms, and ``said``, 156,460, 1,022 against 622 ms."""
 SEVERAL_WORDS_COST = 3
 """A short query of several words costs Whoosh about three times as much a posting: each word,
 all of them, the words close together (query.py)."""
@@ -46,7 +50,7 @@ def search(searcher: Searcher, queries: QueryBuilder, schema: Schema, query: Que
         return None
     parsed = queries.parse(query.text)
     reader = searcher.reader()
-    if parsed.words is not None and _postings(reader, parsed.words) > MAX_POSTINGS:
+    if parsed.words is not None and _postings(reader, parsed.words) > MAX_POSTINGS + POSTINGS_PER_ARTICLE * reader.doc_count_all():
         return None
     allowed = None
     if (filtered := whoosh_filter(searcher, schema, query)) is not None:
