@@ -78,7 +78,7 @@ def search(searcher: Searcher, queries: QueryBuilder, schema: Schema, query: Que
 
 def _postings(reader: IndexReader, words: WordQuery) -> int:
     """The postings of ``words`` as Whoosh's matchers would weigh them (SEVERAL_WORDS_COST)."""
-    postings = sum(reader.doc_frequency(field, word) for word in words.words for field in SEARCH_FIELDS)
+    postings = sum(int(reader.doc_frequency(field, word)) for word in words.words for field in SEARCH_FIELDS)
     return postings * (SEVERAL_WORDS_COST if words.all_first and len(words.words) > 1 else 1)
 
 
