@@ -70,7 +70,7 @@ class WhooshEngine(Engine):
         """The query parser of this index's Whoosh schema (IndexNotFound if there is no index)."""
         with self._lock:
             if self._queries is None:
-                self._queries = QueryBuilder(store.open_index(self.index_dir).schema)
+                self._queries = QueryBuilder(self.searcher().schema)  # the schema its searcher has read
             return self._queries
 
     def search(self, query: Query) -> Matches:
