@@ -43,7 +43,7 @@ def owners(index: SearchIndex) -> dict[str, Any]:
     searcher = index.engine.searcher()  # type: ignore[attr-defined]
     [(segment, _)] = searcher.reader().leaf_readers()
     matcher = getattr(segment.postings("body", "oil"), "child", segment.postings("body", "oil"))
-    for method in ("_read_ids", "_read_weights"):  # a block is decoded: _ids and _weights are set
+    for method in ("_read_ids", "_read_weights", "_read_values"):  # a block is decoded: _ids, _weights and _values are set
         if hasattr(matcher, method):
             getattr(matcher, method)()
     return {

@@ -130,25 +130,20 @@ def _close_together(searcher: Searcher, field: str, words: tuple[str, ...], docn
         local = sorted(d - offset for d in docnums if offset <= d < offset + reader.doc_count_all())
         if not local or any((field, word) not in reader for word in words):
             continue
-        postings = [reader.postings(field, word) for word in words]
-        for docnum in local:
-            positions = []
-            for matcher in postings:
-                if matcher.is_active():
-                    matcher.skip_to(docnum)
-                if not matcher.is_active() or matcher.id() != docnum:
-                    break
-                positions.append(matcher.value_as("positions"))
-            else:
-                if _in_order_nearby(positions, slop):
-                    found.append(docnum + offset)
+        encoded = []  # per word: document -> its positions, encoded; only documents with every word so far are read
+        for word in words:
+            matcher = reader.postings(field, word)
+            encoded.append(dict(private.values_of(matcher, local)))
+            local = [docnum for docnum in local if docnum in encoded[-1]]
+        decode = matcher.format.decoder("positions")
+        found += [docnum + offset for docnum in local if _in_order_nearby([decode(values[docnum]) for values in encoded], slop)]
     return found
 
 
 def _in_order_nearby(positions: list[list[int]], slop: int) -> bool:
-    ends = positions[0]
+    ends = set(positions[0])
     for following in positions[1:]:
-        ends = [p for p in following if any(1 <= p - end <= slop for end in ends)]
+        ends = {p for p in following if any(p - step in ends for step in range(1, slop + 1))}
         if not ends:
             return False
     return True
