@@ -82,6 +82,12 @@ def test_the_accessors_read_what_whoosh_reads_publicly(index: SearchIndex) -> No
     blocks = list(private.blocks(segment.postings("body", "oil")))
     assert [list(ids) for ids, _ in blocks] == [list(segment.postings("body", "oil").all_ids())]
     assert [list(weights) for _, weights in blocks] == [[3.0 + 1.0, 1.0]]  # the indexed body repeats the headline
+    matcher, public = segment.postings("body", "oil"), {}
+    while matcher.is_active():
+        public[matcher.id()] = matcher.value()
+        matcher.next()
+    assert dict(private.values_of(segment.postings("body", "oil"), [0, 1, 5])) == public  # document 5 has no posting
+    assert list(private.values_of(segment.postings("body", "oil"), [1])) == [(1, public[1])]
     column = segment.column_reader("sketch", translate=False)
     assert private.var_bytes(column) == list(column)
     perdoc = segment._perdoc

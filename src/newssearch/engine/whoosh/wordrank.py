@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import heapq
 import time
+from itertools import chain
 
 import numpy as np
 from whoosh.collectors import TimeLimit
@@ -124,10 +125,11 @@ def _add_proximity(
 
 def _close_together(searcher: Searcher, field: str, words: tuple[str, ...], docnums: list[int], slop: int = PROXIMITY_SLOP) -> list[int]:
     """Those of ``docnums`` where ``words`` occur in ``field`` in this order, each at most ``slop`` positions after the one before."""
-    found = []
+    found: list[int] = []
     for leaf, offset in searcher.leaf_searchers():
         reader = leaf.reader()
-        local = sorted(d - offset for d in docnums if offset <= d < offset + reader.doc_count_all())
+        end = offset + reader.doc_count_all()
+        local = sorted(d - offset for d in docnums if offset <= d < end)
         if not local or any((field, word) not in reader for word in words):
             continue
         encoded = []  # per word: document -> its positions, encoded; only documents with every word so far are read
@@ -136,17 +138,20 @@ def _close_together(searcher: Searcher, field: str, words: tuple[str, ...], docn
             encoded.append(dict(private.values_of(matcher, local)))
             local = [docnum for docnum in local if docnum in encoded[-1]]
         decode = matcher.format.decoder("positions")
-        found += [docnum + offset for docnum in local if _in_order_nearby([decode(values[docnum]) for values in encoded], slop)]
+        ends = _places(local, [decode(encoded[0][docnum]) for docnum in local])
+        for values in encoded[1:]:  # the places of each word that follow one of the previous word's
+            following = _places(local, [decode(values[docnum]) for docnum in local])
+            ends = following[np.isin(following, np.concatenate([ends + step for step in range(1, slop + 1)]))]
+        found += (np.unique(ends >> 32) + offset).tolist()
     return found
 
 
-def _in_order_nearby(positions: list[list[int]], slop: int) -> bool:
-    ends = set(positions[0])
-    for following in positions[1:]:
-        ends = {p for p in following if any(p - step in ends for step in range(1, slop + 1))}
-        if not ends:
-            return False
-    return True
+def _places(docnums: list[int], positions: list[list[int]]) -> np.ndarray:
+    """Each (document, position) as one number, document * 2**32 + position: the words of
+    all the documents are then matched with numpy at once, not document by document."""
+    counts = [len(p) for p in positions]
+    documents = np.repeat(np.array(docnums, dtype=np.int64), counts) << 32
+    return documents | np.fromiter(chain.from_iterable(positions), dtype=np.int64, count=sum(counts))
 
 
 def _acronym_factor(searcher: Searcher, acronym: str, values: DocValues) -> np.ndarray:
