@@ -28,6 +28,8 @@ from . import private
 FILTERS_KEPT = 16
 POSTINGS_KEPT = 8_000_000
 """Decoded postings kept per index version (8 bytes each: 64 MB)."""
+POSITIONS_KEPT = 4_000_000
+"""Decoded word positions kept per index version (8 bytes each: 32 MB)."""
 VERSIONS_KEPT = 2
 """A server thread may still read the previous version for a moment after a reindex."""
 
@@ -44,6 +46,10 @@ class LRU(Generic[T]):
         self.budget, self.size, self.used = budget, size, 0
         self._values: OrderedDict[Hashable, T] = OrderedDict()
         self._lock = threading.Lock()
+
+    def __contains__(self, key: Hashable) -> bool:
+        with self._lock:
+            return key in self._values
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         with self._lock:
@@ -84,6 +90,7 @@ class _Version:
         self.columns = _Columns(budget=1 << 30)  # a handful of columns: never evicted
         self.filters: LRU[Allowed] = LRU(FILTERS_KEPT)
         self.postings: LRU[tuple[np.ndarray, np.ndarray]] = LRU(POSTINGS_KEPT, size=lambda docs_weights: len(docs_weights[0]))
+        self.places: LRU[np.ndarray] = LRU(POSITIONS_KEPT, size=len)
 
 
 class DocValues:
@@ -97,6 +104,8 @@ class DocValues:
         """Documents each recent filter lets through: paging or refining within one source or period is common."""
         self.postings = version.postings
         """Decoded postings of recent words (wordrank.py): Whoosh's decoding is most of a word's cost."""
+        self.places = version.places
+        """Every place of recent words of phrases (``places``): decoding them is most of a phrase's cost."""
 
     @property
     def size(self) -> int:
@@ -257,6 +266,25 @@ def postings(reader: IndexReader, field: str, text: str | bytes) -> tuple[np.nda
                     docnums.append(docnum + offset)
                     weights.append(weight)
     return np.array(docnums, dtype=np.int64), np.array(weights, dtype=np.float64)
+
+
+def places(reader: IndexReader, field: str, text: str | bytes) -> np.ndarray:
+    """Every place of ``text`` in ``field`` of the live documents, as document * 2**32 + position, in increasing order."""
+    docnums, counts, positions = array("q"), array("q"), array("q")
+    for leaf, offset in reader.leaf_readers():
+        if (field, text) not in leaf:
+            continue
+        deleted = leaf.is_deleted if leaf.has_deletions() else None
+        matcher = leaf.postings(field, text)
+        decode = matcher.format.decoder("positions")
+        for ids, values in private.value_blocks(matcher):
+            for docnum, value in zip(ids, values, strict=True):
+                if not (deleted and deleted(docnum)):
+                    found = decode(value)
+                    docnums.append(docnum + offset)
+                    counts.append(len(found))
+                    positions.extend(found)
+    return (np.repeat(np.array(docnums, dtype=np.int64), np.array(counts, dtype=np.int64)) << 32) | np.array(positions, dtype=np.int64)
 
 
 _versions: OrderedDict[tuple[object, ...], _Version] = OrderedDict()

@@ -67,6 +67,17 @@ def blocks(matcher: Any) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
         matcher._next_block()
 
 
+def value_blocks(matcher: Any) -> Iterator[tuple[Sequence[int], Sequence[bytes]]]:
+    """The document numbers and values (``matcher.format.decoder`` decodes them) of a term's
+    postings in one segment, a block at a time. Deleted documents are included."""
+    matcher = getattr(matcher, "child", matcher)
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_values()
+        yield matcher._ids, matcher._values
+        matcher._next_block()
+
+
 def values_of(matcher: Any, docnums: Sequence[int]) -> Iterator[tuple[int, bytes]]:
     """(document number, value) of the postings of those of ``docnums`` (in increasing order,
     numbered within the matcher's segment) that the term has; a value is the posting as its

@@ -24,9 +24,14 @@ from whoosh.collectors import TimeLimit
 from whoosh.searching import Searcher
 
 from . import private
-from .docvalues import DocValues, postings
+from .docvalues import DocValues, places, postings
 from .query import ALL_WORDS_BOOST, PROXIMITY_BOOST, PROXIMITY_SLOP, SEARCH_FIELDS, WordQuery
 
+PLACES_SHARE = 64
+"""A phrase reads every place of its words in a field (kept per index version: docvalues.places)
+when they are at most this many times as many postings as the articles with all its words;
+otherwise only those articles' places, each time. Reading a few articles' places still reads
+and decodes the blocks (up to 128 postings) that hold them."""
 CHECK_BATCH = 50
 """Articles whose word positions are read at a time for the proximity bonus."""
 INEXACT_WEIGHT = 0.2
@@ -66,7 +71,7 @@ def rank_words(
     if words.all_first and len(words.words) > 1:
         everything = np.flatnonzero(matched & (found == len(words.words)))
         scores[everything] += ALL_WORDS_BOOST * plain[everything]
-        _add_proximity(searcher, words, in_field, plain, scores, everything, top)
+        _add_proximity(searcher, words, values, in_field, plain, scores, everything, top, deadline)
     docnums = np.flatnonzero(matched)
     return docnums, scores[docnums]
 
@@ -76,7 +81,8 @@ def _rank_phrase(
 ) -> tuple[np.ndarray, np.ndarray]:
     """A "quoted phrase": the articles with its words one right after the other in headline or
     body, scored as Whoosh scores its Phrase queries: the words' score in each field where the
-    phrase occurs. Positions are read only for articles with every word in that field."""
+    phrase occurs. Positions are read only for articles with every word in that field, or
+    kept for every article (PLACES_SHARE)."""
     scores = np.zeros(values.size)
     matched = np.zeros(values.size, dtype=bool)
     for field in SEARCH_FIELDS:
@@ -86,7 +92,14 @@ def _rank_phrase(
             candidates = np.intersect1d(candidates, docnums, assume_unique=True)
         if allowed is not None:
             candidates = candidates[allowed[candidates]]
-        found = np.array(_close_together(searcher, field, words.words, candidates.tolist(), slop=1), dtype=np.int64)
+        if not len(candidates):
+            continue
+        every = _every_place(searcher, values, field, words.words, len(candidates), deadline)
+        if every is not None:
+            found = _in_order(every, slop=1)
+            found = found[_among(found, candidates)]
+        else:
+            found = np.array(_close_together(searcher, field, words.words, candidates.tolist(), slop=1), dtype=np.int64)
         if not len(found):
             continue
         matched[found] = True
@@ -96,18 +109,37 @@ def _rank_phrase(
     return docnums, scores[docnums]
 
 
+def _every_place(searcher: Searcher, values: DocValues, field: str, words: tuple[str, ...], articles: int, deadline: float) -> list[np.ndarray] | None:
+    """Every place of each word in ``field`` (docvalues.places), kept per index version, when
+    that is worth it (PLACES_SHARE) against reading the places of ``articles`` articles; else None."""
+    unread = sum(len(_postings(searcher, values, field, word)[0]) for word in set(words) if (field, word) not in values.places)
+    if unread > PLACES_SHARE * articles * len(words):
+        return None
+    if time.thread_time() > deadline:
+        raise TimeLimit
+    return [values.places.get((field, word), lambda word=word: places(searcher.reader(), field, word)) for word in words]
+
+
 def _add_proximity(
-    searcher: Searcher, words: WordQuery, in_field: dict[str, np.ndarray], plain: np.ndarray, scores: np.ndarray, everything: np.ndarray, top: int
-) -> None:
+    searcher: Searcher, words: WordQuery, values: DocValues, in_field: dict[str, np.ndarray], plain: np.ndarray, scores: np.ndarray,
+    everything: np.ndarray, top: int, deadline: float,
+) -> None:  # fmt: skip
     """Add the bonus for the words close together and in order, as Whoosh's sloppy Phrase scores it,
     to the articles with ``everything`` (every word) that can reach the best ``top``.
 
     In each field where the words are close, the bonus is PROXIMITY_BOOST times their
     score in that field: at most PROXIMITY_BOOST times their whole score. Articles are
     checked from the highest possible score down, and checking stops once no article
-    left could reach the best ``top`` even with that whole bonus. Reading positions
-    for every article with the words would cost more than the rest of the search.
+    left could reach the best ``top`` even with that whole bonus. Where the words' places
+    are kept (docvalues.places), where they are close is found for every article at once;
+    else the positions of the articles checked are read, a batch at a time.
     """
+    if not len(everything):
+        return
+    close = {}  # field -> the articles where the words are close in it, from their kept places
+    for field in SEARCH_FIELDS:
+        if (every := _every_place(searcher, values, field, words.words, len(everything), deadline)) is not None:
+            close[field] = _in_order(every, PROXIMITY_SLOP)
     ceiling = scores[everything] + PROXIMITY_BOOST * plain[everything]
     order = np.argsort(-ceiling, kind="stable")
     candidates, ceiling = everything[order].tolist(), ceiling[order].tolist()
@@ -117,7 +149,8 @@ def _add_proximity(
         if len(best) == top and ceiling[start] <= best[0]:
             return
         for field in SEARCH_FIELDS:
-            for docnum in _close_together(searcher, field, words.words, batch):
+            near = _close_together(searcher, field, words.words, batch) if field not in close else _kept(batch, close[field])
+            for docnum in near:
                 scores[docnum] += PROXIMITY_BOOST * in_field[field][docnum]
         for docnum in batch:
             (heapq.heappushpop if len(best) == top else heapq.heappush)(best, float(scores[docnum]))
@@ -138,17 +171,40 @@ def _close_together(searcher: Searcher, field: str, words: tuple[str, ...], docn
             encoded.append(dict(private.values_of(matcher, local)))
             local = [docnum for docnum in local if docnum in encoded[-1]]
         decode = matcher.format.decoder("positions")
-        ends = _places(local, [decode(encoded[0][docnum]) for docnum in local])
-        for values in encoded[1:]:  # the places of each word that follow one of the previous word's
-            following = _places(local, [decode(values[docnum]) for docnum in local])
-            ends = following[np.isin(following, np.concatenate([ends + step for step in range(1, slop + 1)]))]
-        found += (np.unique(ends >> 32) + offset).tolist()
+        every = [_places_in(local, [decode(values[docnum]) for docnum in local]) for values in encoded]
+        found += (_in_order(every, slop) + offset).tolist()
     return found
 
 
-def _places(docnums: list[int], positions: list[list[int]]) -> np.ndarray:
-    """Each (document, position) as one number, document * 2**32 + position: the words of
-    all the documents are then matched with numpy at once, not document by document."""
+def _in_order(places: list[np.ndarray], slop: int) -> np.ndarray:
+    """The documents where words occur in this order, each at most ``slop`` positions after the one
+    before, given each word's places (document * 2**32 + position); numpy over all the documents at once."""
+    ends = places[0]
+    for following in places[1:]:  # the places of each word that follow one of the previous word's
+        after = np.zeros(len(following), dtype=bool)
+        for step in range(1, slop + 1):
+            after |= _among(following, ends + step)
+        ends = following[after]
+    return np.unique(ends >> 32)
+
+
+def _kept(docnums: list[int], ordered: np.ndarray) -> list[int]:
+    """Those of ``docnums`` that are in ``ordered`` (sorted)."""
+    chosen = np.array(docnums, dtype=np.int64)
+    return chosen[_among(chosen, ordered)].tolist()  # type: ignore[no-any-return]
+
+
+def _among(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are in ``ordered`` (sorted): a binary search each, where np.isin
+    would sort (or hash) both arrays again."""
+    if not len(ordered):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
+    return ordered[at] == values
+
+
+def _places_in(docnums: list[int], positions: list[list[int]]) -> np.ndarray:
+    """The places (document * 2**32 + position) of a word in ``docnums``, given its positions in each."""
     counts = [len(p) for p in positions]
     documents = np.repeat(np.array(docnums, dtype=np.int64), counts) << 32
     return documents | np.fromiter(chain.from_iterable(positions), dtype=np.int64, count=sum(counts))
@@ -166,10 +222,15 @@ def _term_scores(searcher: Searcher, field: str, word: str, values: DocValues, d
     """The articles with ``word`` in ``field``, and the word's BM25F score in each."""
     if time.thread_time() > deadline:
         raise TimeLimit
-    docnums, weights = values.postings.get((field, word), lambda: postings(searcher.reader(), field, word))
+    docnums, weights = _postings(searcher, values, field, word)
     if not len(docnums):
         return docnums, weights
     idf, k1, b, avgfl = private.bm25(searcher.weighting.scorer(searcher, field, word))
     # whoosh.scoring.bm25(idf, tf, length, avgfl, B, K1) for every posting at once.
     k1_short, k1_long = k1 * (1 - b), k1 * b / avgfl
     return docnums, idf * (k1 + 1) * weights / (weights + k1_short + k1_long * values.lengths(field)[docnums])
+
+
+def _postings(searcher: Searcher, values: DocValues, field: str, word: str) -> tuple[np.ndarray, np.ndarray]:
+    """The live articles with ``word`` in ``field`` and its weight in each (docvalues.postings), kept per index version."""
+    return values.postings.get((field, word), lambda: postings(searcher.reader(), field, word))
