@@ -136,10 +136,10 @@ def _add_proximity(
     """
     if not len(everything):
         return
-    close = {}  # field -> the articles where the words are close in it, from their kept places
+    kept = {}  # field -> each word's kept places in it
     for field in SEARCH_FIELDS:
         if (every := _every_place(searcher, values, field, words.words, len(everything), deadline)) is not None:
-            close[field] = _in_order(every, PROXIMITY_SLOP)
+            kept[field] = every
     ceiling = scores[everything] + PROXIMITY_BOOST * plain[everything]
     order = np.argsort(-ceiling, kind="stable")
     candidates, ceiling = everything[order].tolist(), ceiling[order].tolist()
@@ -149,7 +149,11 @@ def _add_proximity(
         if len(best) == top and ceiling[start] <= best[0]:
             return
         for field in SEARCH_FIELDS:
-            near = _close_together(searcher, field, words.words, batch) if field not in close else _kept(batch, close[field])
+            if field in kept:
+                chosen = np.sort(np.array(batch, dtype=np.int64))
+                near = _in_order([_places_of(places, chosen) for places in kept[field]], PROXIMITY_SLOP).tolist()
+            else:
+                near = _close_together(searcher, field, words.words, batch)
             for docnum in near:
                 scores[docnum] += PROXIMITY_BOOST * in_field[field][docnum]
         for docnum in batch:
@@ -188,10 +192,12 @@ def _in_order(places: list[np.ndarray], slop: int) -> np.ndarray:
     return np.unique(ends >> 32)
 
 
-def _kept(docnums: list[int], ordered: np.ndarray) -> list[int]:
-    """Those of ``docnums`` that are in ``ordered`` (sorted)."""
-    chosen = np.array(docnums, dtype=np.int64)
-    return chosen[_among(chosen, ordered)].tolist()  # type: ignore[no-any-return]
+def _places_of(places: np.ndarray, docnums: np.ndarray) -> np.ndarray:
+    """Those of a word's ``places`` (document * 2**32 + position) in ``docnums`` (sorted)."""
+    starts, ends = np.searchsorted(places, docnums << 32), np.searchsorted(places, (docnums + 1) << 32)
+    counts = ends - starts
+    before = np.cumsum(counts) - counts  # where each document's places go in the result
+    return places[np.repeat(starts - before, counts) + np.arange(counts.sum())]
 
 
 def _among(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
