@@ -53,22 +53,28 @@ def rank_words(
         return _rank_phrase(searcher, words, values, allowed, deadline)
     size = values.size
     scores, plain = np.zeros(size), np.zeros(size)  # plain: without the times each word was typed
-    in_field = {field: np.zeros(size) for field in SEARCH_FIELDS}  # the words' score in each field
+    close_bonus = words.all_first and len(words.words) > 1
+    in_field = {field: np.zeros(size) for field in SEARCH_FIELDS} if close_bonus else {}  # the words' score in each field
     found = np.zeros(size, dtype=np.int32)  # how many of the words each article has
+    word_score, has_word = np.zeros(size), np.zeros(size, dtype=bool)  # one word's, back to zero after it
     for word, weight, acronym in zip(words.words, words.weights, words.acronyms or ("",) * len(words.words), strict=True):
-        word_score = np.zeros(size)
         factor = _acronym_factor(searcher, acronym, values) if acronym else None
         for field in SEARCH_FIELDS:
             docnums, field_score = _term_scores(searcher, field, word, values, deadline)
             if factor is not None:
                 field_score = field_score * factor[docnums]
             word_score[docnums] += field_score  # a document appears once in a word's postings
-            in_field[field][docnums] += field_score
-        scores += weight * word_score
-        plain += word_score
-        found += word_score > 0  # BM25 with Lucene's idf is above 0 for every posting
+            has_word[docnums] = True
+            if close_bonus:
+                in_field[field][docnums] += field_score
+        docnums = np.flatnonzero(has_word)  # the rest only where the word is: passes over every article cost more at 10x
+        score = word_score[docnums]
+        scores[docnums] += weight * score
+        plain[docnums] += score
+        found[docnums] += score > 0  # BM25 with Lucene's idf is above 0 for every posting
+        word_score[docnums], has_word[docnums] = 0.0, False
     matched = found > 0 if allowed is None else (found > 0) & allowed
-    if words.all_first and len(words.words) > 1:
+    if close_bonus:
         everything = np.flatnonzero(matched & (found == len(words.words)))
         scores[everything] += ALL_WORDS_BOOST * plain[everything]
         _add_proximity(searcher, words, values, in_field, plain, scores, everything, top, deadline)
