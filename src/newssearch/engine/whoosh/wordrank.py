@@ -115,7 +115,9 @@ def _rank_phrase(
     return docnums, scores[docnums]
 
 
-def _every_place(searcher: Searcher, values: DocValues, field: str, words: tuple[str, ...], articles: int, deadline: float) -> list[np.ndarray] | None:
+def _every_place(
+    searcher: Searcher, values: DocValues, field: str, words: tuple[str, ...], articles: int, deadline: float
+) -> list[np.ndarray] | None:
     """Every place of each word in ``field`` (docvalues.places), kept per index version, when
     that is worth it (PLACES_SHARE) against reading the places of ``articles`` articles; else None."""
     unread = sum(len(_postings(searcher, values, field, word)[0]) for word in set(words) if (field, word) not in values.places)
@@ -123,7 +125,12 @@ def _every_place(searcher: Searcher, values: DocValues, field: str, words: tuple
         return None
     if time.thread_time() > deadline:
         raise TimeLimit
-    return [values.places.get((field, word), lambda word=word: places(searcher.reader(), field, word)) for word in words]
+    return [_places(searcher, values, field, word) for word in words]
+
+
+def _places(searcher: Searcher, values: DocValues, field: str, word: str) -> np.ndarray:
+    """Every place of ``word`` in ``field`` (docvalues.places), kept per index version."""
+    return values.places.get((field, word), lambda: places(searcher.reader(), field, word))
 
 
 def _add_proximity(
@@ -203,7 +210,8 @@ def _places_of(places: np.ndarray, docnums: np.ndarray) -> np.ndarray:
     starts, ends = np.searchsorted(places, docnums << 32), np.searchsorted(places, (docnums + 1) << 32)
     counts = ends - starts
     before = np.cumsum(counts) - counts  # where each document's places go in the result
-    return places[np.repeat(starts - before, counts) + np.arange(counts.sum())]
+    chosen: np.ndarray = places[np.repeat(starts - before, counts) + np.arange(counts.sum())]
+    return chosen
 
 
 def _among(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
@@ -212,7 +220,8 @@ def _among(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
     if not len(ordered):
         return np.zeros(len(values), dtype=bool)
     at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
-    return ordered[at] == values
+    found: np.ndarray = ordered[at] == values
+    return found
 
 
 def _places_in(docnums: list[int], positions: list[list[int]]) -> np.ndarray:
