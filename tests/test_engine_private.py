@@ -43,7 +43,7 @@ def owners(index: SearchIndex) -> dict[str, Any]:
     searcher = index.engine.searcher()  # type: ignore[attr-defined]
     [(segment, _)] = searcher.reader().leaf_readers()
     matcher = getattr(segment.postings("body", "oil"), "child", segment.postings("body", "oil"))
-    for method in ("_read_ids", "_read_weights"):  # a block is decoded: _ids and _weights are set
+    for method in ("_read_ids", "_read_weights", "_read_values"):  # a block is decoded: _ids, _weights and _values are set
         if hasattr(matcher, method):
             getattr(matcher, method)()
     return {
@@ -82,6 +82,12 @@ def test_the_accessors_read_what_whoosh_reads_publicly(index: SearchIndex) -> No
     blocks = list(private.blocks(segment.postings("body", "oil")))
     assert [list(ids) for ids, _ in blocks] == [list(segment.postings("body", "oil").all_ids())]
     assert [list(weights) for _, weights in blocks] == [[3.0 + 1.0, 1.0]]  # the indexed body repeats the headline
+    matcher, public = segment.postings("body", "oil"), {}
+    while matcher.is_active():
+        public[matcher.id()] = matcher.value()
+        matcher.next()
+    assert dict(private.values_of(segment.postings("body", "oil"), [0, 1, 5])) == public  # document 5 has no posting
+    assert list(private.values_of(segment.postings("body", "oil"), [1])) == [(1, public[1])]
     column = segment.column_reader("sketch", translate=False)
     assert private.var_bytes(column) == list(column)
     perdoc = segment._perdoc

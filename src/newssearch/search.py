@@ -307,10 +307,18 @@ def _timeline(dated: Mapping[str, int]) -> list[TimelineBar]:
     period: Callable[[date], str]
     if (last.year - first.year) * 12 + last.month - first.month >= TIMELINE_MAX_MONTHS:
         period, periods = _year, [str(year) for year in range(first.year, last.year + 1)]
-    else:
-        period = _day if by_day and span <= TIMELINE_MAX_DAYS else _week if by_day and span <= TIMELINE_MAX_WEEK_DAYS else _month
+    elif by_day and span <= TIMELINE_MAX_WEEK_DAYS:
+        period = _day if span <= TIMELINE_MAX_DAYS else _week
         periods = [period(first + timedelta(days=n)) for n in range(span)]
+    else:
+        period, months = _month, range(first.year * 12 + first.month - 1, last.year * 12 + last.month)
+        periods = [_month(date(month // 12, month % 12 + 1, 1)) for month in months]
     counts = dict.fromkeys(periods, 0)
+    if period is _year or period is _month:  # the days of a month share a bar: added up per month first (a decade has thousands)
+        per_month: dict[str, int] = {}
+        for value, count in dated.items():
+            per_month[value[:7]] = per_month.get(value[:7], 0) + count
+        dated = per_month
     for value, count in dated.items():
         counts[period(TimelineBar(value, 0).start)] += count
     return [TimelineBar(p, c) for p, c in counts.items()]

@@ -28,6 +28,8 @@ from . import private
 FILTERS_KEPT = 16
 POSTINGS_KEPT = 8_000_000
 """Decoded postings kept per index version (8 bytes each: 64 MB)."""
+POSITIONS_KEPT = 4_000_000
+"""Decoded word positions kept per index version (8 bytes each: 32 MB)."""
 VERSIONS_KEPT = 2
 """A server thread may still read the previous version for a moment after a reindex."""
 
@@ -44,6 +46,10 @@ class LRU(Generic[T]):
         self.budget, self.size, self.used = budget, size, 0
         self._values: OrderedDict[Hashable, T] = OrderedDict()
         self._lock = threading.Lock()
+
+    def __contains__(self, key: Hashable) -> bool:
+        with self._lock:
+            return key in self._values
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         with self._lock:
@@ -84,6 +90,7 @@ class _Version:
         self.columns = _Columns(budget=1 << 30)  # a handful of columns: never evicted
         self.filters: LRU[Allowed] = LRU(FILTERS_KEPT)
         self.postings: LRU[tuple[np.ndarray, np.ndarray]] = LRU(POSTINGS_KEPT, size=lambda docs_weights: len(docs_weights[0]))
+        self.places: LRU[np.ndarray] = LRU(POSITIONS_KEPT, size=len)
 
 
 class DocValues:
@@ -97,6 +104,8 @@ class DocValues:
         """Documents each recent filter lets through: paging or refining within one source or period is common."""
         self.postings = version.postings
         """Decoded postings of recent words (wordrank.py): Whoosh's decoding is most of a word's cost."""
+        self.places = version.places
+        """Every place of recent words of phrases (``places``): decoding them is most of a phrase's cost."""
 
     @property
     def size(self) -> int:
@@ -163,13 +172,32 @@ class DocValues:
         return docs[np.lexsort((docs, -scores, -timestamps if newest_first else timestamps, self.undated[docs]))]
 
     def days(self, docs: np.ndarray) -> dict[str, int]:
-        """How many of ``docs`` were published each day ("YYYY-MM-DD"), undated ones left out.
+        """How many of ``docs`` were published each day ("YYYY-MM-DD"), undated ones left out."""
+        names, day_of = self._days
+        day = day_of[docs]
+        counts = np.bincount(day[day >= 0], minlength=len(names))
+        counted = np.flatnonzero(counts)
+        return dict(zip(names[counted].tolist(), counts[counted].tolist(), strict=True))
+
+    @property
+    def _days(self) -> tuple[np.ndarray, np.ndarray]:
+        """The days the index's articles were published on, in order, as "YYYY-MM-DD"; and
+        for each document, the number of its day among them (-1 when undated).
 
         From the timestamp column (the stored date's wall-clock time read as UTC, as the
-        day terms are written): its days since 1970, counted."""
-        dated = docs[self.undated[docs] == 0]
-        numbers, counts = np.unique(np.floor_divide(self.timestamps[dated], 86_400).astype(np.int64), return_counts=True)
-        return {(EPOCH + timedelta(days=number)).isoformat(): count for number, count in zip(numbers.tolist(), counts.tolist(), strict=True)}
+        day terms are written): its days since 1970. Named once per index version, a
+        search's days are then counted with a ``bincount``: a decade has thousands."""
+
+        def load() -> tuple[np.ndarray, np.ndarray]:
+            numbers = np.floor_divide(self.timestamps, 86_400).astype(np.int64)
+            dated = self.undated == 0
+            days, day_of = np.unique(numbers[dated], return_inverse=True)
+            names = np.array([(EPOCH + timedelta(days=number)).isoformat() for number in days.tolist()], dtype=object)
+            numbered = np.full(self.size, -1, dtype=np.int64)
+            numbered[dated] = day_of
+            return names, numbered
+
+        return self._version.columns.get("days", load)
 
     def _column(self, name: str, default: bytes) -> list[bytes]:
         """A bytes column's values for every document, segment by segment: a segment where no
@@ -238,6 +266,25 @@ def postings(reader: IndexReader, field: str, text: str | bytes) -> tuple[np.nda
                     docnums.append(docnum + offset)
                     weights.append(weight)
     return np.array(docnums, dtype=np.int64), np.array(weights, dtype=np.float64)
+
+
+def places(reader: IndexReader, field: str, text: str | bytes) -> np.ndarray:
+    """Every place of ``text`` in ``field`` of the live documents, as document * 2**32 + position, in increasing order."""
+    docnums, counts, positions = array("q"), array("q"), array("q")
+    for leaf, offset in reader.leaf_readers():
+        if (field, text) not in leaf:
+            continue
+        deleted = leaf.is_deleted if leaf.has_deletions() else None
+        matcher = leaf.postings(field, text)
+        decode = matcher.format.decoder("positions")
+        for ids, values in private.value_blocks(matcher):
+            for docnum, value in zip(ids, values, strict=True):
+                if not (deleted and deleted(docnum)):
+                    found = decode(value)
+                    docnums.append(docnum + offset)
+                    counts.append(len(found))
+                    positions.extend(found)
+    return (np.repeat(np.array(docnums, dtype=np.int64), np.array(counts, dtype=np.int64)) << 32) | np.array(positions, dtype=np.int64)
 
 
 _versions: OrderedDict[tuple[object, ...], _Version] = OrderedDict()

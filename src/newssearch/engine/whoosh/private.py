@@ -9,6 +9,7 @@ changed Whoosh fails one test that names the attribute.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,8 @@ PARTS = (
     Part("W3LeafMatcher", "_next_block", "docvalues.postings moves to the next block"),
     Part("W3LeafMatcher", "_ids", "the decoded block's document numbers"),
     Part("W3LeafMatcher", "_weights", "the decoded block's weights"),
+    Part("W3LeafMatcher", "_read_values", "wordrank reads the word positions of chosen documents, a block at a time"),
+    Part("W3LeafMatcher", "_values", "the decoded block's values (a posting's positions, encoded)"),
     Part("SegmentReader", "_storage", "docvalues reads numeric column files whole"),
     Part("SegmentReader", "_perdoc", "patches.adopt: the segment's per-document reader"),
     Part("W3PerDocReader", "_cached_reader", "patches: remembering missing columns"),
@@ -61,6 +64,41 @@ def blocks(matcher: Any) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
         matcher._read_ids()
         matcher._read_weights()
         yield matcher._ids, matcher._weights
+        matcher._next_block()
+
+
+def value_blocks(matcher: Any) -> Iterator[tuple[Sequence[int], Sequence[bytes]]]:
+    """The document numbers and values (``matcher.format.decoder`` decodes them) of a term's
+    postings in one segment, a block at a time. Deleted documents are included."""
+    matcher = getattr(matcher, "child", matcher)
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_values()
+        yield matcher._ids, matcher._values
+        matcher._next_block()
+
+
+def values_of(matcher: Any, docnums: Sequence[int]) -> Iterator[tuple[int, bytes]]:
+    """(document number, value) of the postings of those of ``docnums`` (in increasing order,
+    numbered within the matcher's segment) that the term has; a value is the posting as its
+    field's format encodes it (``matcher.format.decoder`` decodes it).
+
+    Blocks holding none of them are passed by their header, undecoded; within a block the
+    documents are looked up, not stepped to one posting at a time as ``skip_to`` does.
+    """
+    matcher = getattr(matcher, "child", matcher)  # the codec's matcher under Whoosh's filter of deletions
+    wanted, count = 0, len(docnums)
+    while wanted < count and matcher.is_active():
+        if matcher.block_max_id() >= docnums[wanted]:
+            matcher._read_ids()
+            matcher._read_values()
+            ids, values, start = matcher._ids, matcher._values, 0
+            last = ids[-1]
+            while wanted < count and docnums[wanted] <= last:
+                start = bisect_left(ids, docnums[wanted], start)
+                if ids[start] == docnums[wanted]:
+                    yield docnums[wanted], values[start]
+                wanted += 1
         matcher._next_block()
 
 

@@ -90,13 +90,22 @@ def snippet(text: str, words: frozenset[str]) -> str:
 
 def _matches(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
     """(start, end) of each word of ``text`` that is one of ``words`` once analysed; a part of a
-    hyphenated word (operation in co-operation) too, unless the whole word matches."""
+    hyphenated word (operation in co-operation) too, unless the whole word matches.
+
+    Each distinct word of the text is looked up once, not at each of its occurrences, and
+    the text is scanned for offsets only when one of them matched."""
+    matching = {}  # word of the text -> the span within it that matches (the longest)
+    for word in set(TOKEN_PATTERN.findall(text)):
+        spans = [(start, end) for term, start, end in _ANALYZER.analysed(word) if term in words]
+        if spans:
+            matching[word] = max(spans, key=lambda span: span[1] - span[0])
+    if not matching:
+        return []
     found: list[tuple[int, int]] = []
     for match in TOKEN_PATTERN.finditer(text):
-        offset = match.start()
-        spans = [(offset + start, offset + end) for term, start, end in _ANALYZER.analysed(match.group()) if term in words]
-        if spans:
-            found.append(max(spans, key=lambda span: span[1] - span[0]))
+        if (span := matching.get(match.group())) is not None:
+            offset = match.start()
+            found.append((offset + span[0], offset + span[1]))
     return found
 
 

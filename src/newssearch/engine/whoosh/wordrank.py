@@ -17,15 +17,21 @@ from __future__ import annotations
 
 import heapq
 import time
+from itertools import chain
 
 import numpy as np
 from whoosh.collectors import TimeLimit
 from whoosh.searching import Searcher
 
 from . import private
-from .docvalues import DocValues, postings
+from .docvalues import DocValues, places, postings
 from .query import ALL_WORDS_BOOST, INEXACT_WEIGHT, PROXIMITY_BOOST, PROXIMITY_SLOP, SEARCH_FIELDS, WordQuery
 
+PLACES_SHARE = 64
+"""A phrase reads every place of its words in a field (kept per index version: docvalues.places)
+when they are at most this many times as many postings as the articles with all its words;
+otherwise only those articles' places, each time. Reading a few articles' places still reads
+and decodes the blocks (up to 128 postings) that hold them."""
 CHECK_BATCH = 50
 """Articles whose word positions are read at a time for the proximity bonus."""
 
@@ -44,25 +50,31 @@ def rank_words(
         return _rank_phrase(searcher, words, values, allowed, deadline)
     size = values.size
     scores, plain = np.zeros(size), np.zeros(size)  # plain: without the times each word was typed
-    in_field = {field: np.zeros(size) for field in SEARCH_FIELDS}  # the words' score in each field
+    close_bonus = words.all_first and len(words.words) > 1
+    in_field = {field: np.zeros(size) for field in SEARCH_FIELDS} if close_bonus else {}  # the words' score in each field
     found = np.zeros(size, dtype=np.int32)  # how many of the words each article has
+    word_score, has_word = np.zeros(size), np.zeros(size, dtype=bool)  # one word's, back to zero after it
     for word, weight, acronym in zip(words.words, words.weights, words.acronyms or ("",) * len(words.words), strict=True):
-        word_score = np.zeros(size)
         factor = _acronym_factor(searcher, acronym, values) if acronym else None
         for field in SEARCH_FIELDS:
             docnums, field_score = _term_scores(searcher, field, word, values, deadline)
             if factor is not None:
                 field_score = field_score * factor[docnums]
             word_score[docnums] += field_score  # a document appears once in a word's postings
-            in_field[field][docnums] += field_score
-        scores += weight * word_score
-        plain += word_score
-        found += word_score > 0  # BM25 with Lucene's idf is above 0 for every posting
+            has_word[docnums] = True
+            if close_bonus:
+                in_field[field][docnums] += field_score
+        docnums = np.flatnonzero(has_word)  # the rest only where the word is: passes over every article cost more at 10x
+        score = word_score[docnums]
+        scores[docnums] += weight * score
+        plain[docnums] += score
+        found[docnums] += score > 0  # BM25 with Lucene's idf is above 0 for every posting
+        word_score[docnums], has_word[docnums] = 0.0, False
     matched = found > 0 if allowed is None else (found > 0) & allowed
-    if words.all_first and len(words.words) > 1:
+    if close_bonus:
         everything = np.flatnonzero(matched & (found == len(words.words)))
         scores[everything] += ALL_WORDS_BOOST * plain[everything]
-        _add_proximity(searcher, words, in_field, plain, scores, everything, top)
+        _add_proximity(searcher, words, values, in_field, plain, scores, everything, top, deadline)
     docnums = np.flatnonzero(matched)
     return docnums, scores[docnums]
 
@@ -72,7 +84,8 @@ def _rank_phrase(
 ) -> tuple[np.ndarray, np.ndarray]:
     """A "quoted phrase": the articles with its words one right after the other in headline or
     body, scored as Whoosh scores its Phrase queries: the words' score in each field where the
-    phrase occurs. Positions are read only for articles with every word in that field."""
+    phrase occurs. Positions are read only for articles with every word in that field, or
+    kept for every article (PLACES_SHARE)."""
     scores = np.zeros(values.size)
     matched = np.zeros(values.size, dtype=bool)
     for field in SEARCH_FIELDS:
@@ -82,7 +95,14 @@ def _rank_phrase(
             candidates = np.intersect1d(candidates, docnums, assume_unique=True)
         if allowed is not None:
             candidates = candidates[allowed[candidates]]
-        found = np.array(_close_together(searcher, field, words.words, candidates.tolist(), slop=1), dtype=np.int64)
+        if not len(candidates):
+            continue
+        every = _every_place(searcher, values, field, words.words, len(candidates), deadline)
+        if every is not None:
+            found = _in_order(every, slop=1)
+            found = found[_among(found, candidates)]
+        else:
+            found = np.array(_close_together(searcher, field, words.words, candidates.tolist(), slop=1), dtype=np.int64)
         if not len(found):
             continue
         matched[found] = True
@@ -92,18 +112,44 @@ def _rank_phrase(
     return docnums, scores[docnums]
 
 
+def _every_place(
+    searcher: Searcher, values: DocValues, field: str, words: tuple[str, ...], articles: int, deadline: float
+) -> list[np.ndarray] | None:
+    """Every place of each word in ``field`` (docvalues.places), kept per index version, when
+    that is worth it (PLACES_SHARE) against reading the places of ``articles`` articles; else None."""
+    unread = sum(len(_postings(searcher, values, field, word)[0]) for word in set(words) if (field, word) not in values.places)
+    if unread > PLACES_SHARE * articles * len(words):
+        return None
+    if time.thread_time() > deadline:
+        raise TimeLimit
+    return [_places(searcher, values, field, word) for word in words]
+
+
+def _places(searcher: Searcher, values: DocValues, field: str, word: str) -> np.ndarray:
+    """Every place of ``word`` in ``field`` (docvalues.places), kept per index version."""
+    return values.places.get((field, word), lambda: places(searcher.reader(), field, word))
+
+
 def _add_proximity(
-    searcher: Searcher, words: WordQuery, in_field: dict[str, np.ndarray], plain: np.ndarray, scores: np.ndarray, everything: np.ndarray, top: int
-) -> None:
+    searcher: Searcher, words: WordQuery, values: DocValues, in_field: dict[str, np.ndarray], plain: np.ndarray, scores: np.ndarray,
+    everything: np.ndarray, top: int, deadline: float,
+) -> None:  # fmt: skip
     """Add the bonus for the words close together and in order, as Whoosh's sloppy Phrase scores it,
     to the articles with ``everything`` (every word) that can reach the best ``top``.
 
     In each field where the words are close, the bonus is PROXIMITY_BOOST times their
     score in that field: at most PROXIMITY_BOOST times their whole score. Articles are
     checked from the highest possible score down, and checking stops once no article
-    left could reach the best ``top`` even with that whole bonus. Reading positions
-    for every article with the words would cost more than the rest of the search.
+    left could reach the best ``top`` even with that whole bonus. Where the words' places
+    are kept (docvalues.places), where they are close is found for every article at once;
+    else the positions of the articles checked are read, a batch at a time.
     """
+    if not len(everything):
+        return
+    kept = {}  # field -> each word's kept places in it
+    for field in SEARCH_FIELDS:
+        if (every := _every_place(searcher, values, field, words.words, len(everything), deadline)) is not None:
+            kept[field] = every
     ceiling = scores[everything] + PROXIMITY_BOOST * plain[everything]
     order = np.argsort(-ceiling, kind="stable")
     candidates, ceiling = everything[order].tolist(), ceiling[order].tolist()
@@ -113,7 +159,12 @@ def _add_proximity(
         if len(best) == top and ceiling[start] <= best[0]:
             return
         for field in SEARCH_FIELDS:
-            for docnum in _close_together(searcher, field, words.words, batch):
+            if field in kept:
+                chosen = np.sort(np.array(batch, dtype=np.int64))
+                near = _in_order([_places_of(places, chosen) for places in kept[field]], PROXIMITY_SLOP).tolist()
+            else:
+                near = _close_together(searcher, field, words.words, batch)
+            for docnum in near:
                 scores[docnum] += PROXIMITY_BOOST * in_field[field][docnum]
         for docnum in batch:
             (heapq.heappushpop if len(best) == top else heapq.heappush)(best, float(scores[docnum]))
@@ -121,34 +172,60 @@ def _add_proximity(
 
 def _close_together(searcher: Searcher, field: str, words: tuple[str, ...], docnums: list[int], slop: int = PROXIMITY_SLOP) -> list[int]:
     """Those of ``docnums`` where ``words`` occur in ``field`` in this order, each at most ``slop`` positions after the one before."""
-    found = []
+    found: list[int] = []
     for leaf, offset in searcher.leaf_searchers():
         reader = leaf.reader()
-        local = sorted(d - offset for d in docnums if offset <= d < offset + reader.doc_count_all())
+        end = offset + reader.doc_count_all()
+        local = sorted(d - offset for d in docnums if offset <= d < end)
         if not local or any((field, word) not in reader for word in words):
             continue
-        postings = [reader.postings(field, word) for word in words]
-        for docnum in local:
-            positions = []
-            for matcher in postings:
-                if matcher.is_active():
-                    matcher.skip_to(docnum)
-                if not matcher.is_active() or matcher.id() != docnum:
-                    break
-                positions.append(matcher.value_as("positions"))
-            else:
-                if _in_order_nearby(positions, slop):
-                    found.append(docnum + offset)
+        encoded = []  # per word: document -> its positions, encoded; only documents with every word so far are read
+        for word in words:
+            matcher = reader.postings(field, word)
+            encoded.append(dict(private.values_of(matcher, local)))
+            local = [docnum for docnum in local if docnum in encoded[-1]]
+        decode = matcher.format.decoder("positions")
+        every = [_places_in(local, [decode(values[docnum]) for docnum in local]) for values in encoded]
+        found += (_in_order(every, slop) + offset).tolist()
     return found
 
 
-def _in_order_nearby(positions: list[list[int]], slop: int) -> bool:
-    ends = positions[0]
-    for following in positions[1:]:
-        ends = [p for p in following if any(1 <= p - end <= slop for end in ends)]
-        if not ends:
-            return False
-    return True
+def _in_order(places: list[np.ndarray], slop: int) -> np.ndarray:
+    """The documents where words occur in this order, each at most ``slop`` positions after the one
+    before, given each word's places (document * 2**32 + position); numpy over all the documents at once."""
+    ends = places[0]
+    for following in places[1:]:  # the places of each word that follow one of the previous word's
+        after = np.zeros(len(following), dtype=bool)
+        for step in range(1, slop + 1):
+            after |= _among(following, ends + step)
+        ends = following[after]
+    return np.unique(ends >> 32)
+
+
+def _places_of(places: np.ndarray, docnums: np.ndarray) -> np.ndarray:
+    """Those of a word's ``places`` (document * 2**32 + position) in ``docnums`` (sorted)."""
+    starts, ends = np.searchsorted(places, docnums << 32), np.searchsorted(places, (docnums + 1) << 32)
+    counts = ends - starts
+    before = np.cumsum(counts) - counts  # where each document's places go in the result
+    chosen: np.ndarray = places[np.repeat(starts - before, counts) + np.arange(counts.sum())]
+    return chosen
+
+
+def _among(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are in ``ordered`` (sorted): a binary search each, where np.isin
+    would sort (or hash) both arrays again."""
+    if not len(ordered):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
+    found: np.ndarray = ordered[at] == values
+    return found
+
+
+def _places_in(docnums: list[int], positions: list[list[int]]) -> np.ndarray:
+    """The places (document * 2**32 + position) of a word in ``docnums``, given its positions in each."""
+    counts = [len(p) for p in positions]
+    documents = np.repeat(np.array(docnums, dtype=np.int64), counts) << 32
+    return documents | np.fromiter(chain.from_iterable(positions), dtype=np.int64, count=sum(counts))
 
 
 def _acronym_factor(searcher: Searcher, acronym: str, values: DocValues) -> np.ndarray:
@@ -163,10 +240,15 @@ def _term_scores(searcher: Searcher, field: str, word: str, values: DocValues, d
     """The articles with ``word`` in ``field``, and the word's BM25F score in each."""
     if time.thread_time() > deadline:
         raise TimeLimit
-    docnums, weights = values.postings.get((field, word), lambda: postings(searcher.reader(), field, word))
+    docnums, weights = _postings(searcher, values, field, word)
     if not len(docnums):
         return docnums, weights
     idf, k1, b, avgfl = private.bm25(searcher.weighting.scorer(searcher, field, word))
     # whoosh.scoring.bm25(idf, tf, length, avgfl, B, K1) for every posting at once.
     k1_short, k1_long = k1 * (1 - b), k1 * b / avgfl
     return docnums, idf * (k1 + 1) * weights / (weights + k1_short + k1_long * values.lengths(field)[docnums])
+
+
+def _postings(searcher: Searcher, values: DocValues, field: str, word: str) -> tuple[np.ndarray, np.ndarray]:
+    """The live articles with ``word`` in ``field`` and its weight in each (docvalues.postings), kept per index version."""
+    return values.postings.get((field, word), lambda: postings(searcher.reader(), field, word))
