@@ -27,8 +27,8 @@ from __future__ import annotations
 from typing import Any
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3PerDocReader, _lenfield
-from whoosh.util.numeric import byte_to_length
 from whoosh.reading import IndexReader, SegmentReader
+from whoosh.util.numeric import byte_to_length
 
 
 class _RememberingPerDocReader(W3PerDocReader):
