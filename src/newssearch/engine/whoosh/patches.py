@@ -40,7 +40,7 @@ class _RememberingPerDocReader(W3PerDocReader):
         return self._readers[fieldname]
 
 
-_LENGTH_OF_BYTE = [byte_to_length(byte) if byte else None for byte in range(256)]
+_LENGTH_OF_BYTE: list[int | None] = [byte_to_length(byte) if byte else None for byte in range(256)]
 """A field length from its one-byte form in the lengths column, as ``doc_field_length`` gives it (None for 0)."""
 
 
