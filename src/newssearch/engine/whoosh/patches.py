@@ -48,6 +48,8 @@ class _FlushingPerDocReader(_RememberingPerDocReader):
     """The per-document reader a writer flushes its segment through, which reads each
     field's lengths column once, whole (one byte per document), instead of once per posting."""
 
+    _whole_lengths: dict[str, Any]  # by field: the column's bytes, or None for a field without lengths
+
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
         lengths = self._whole_lengths.get(fieldname, False)
         if lengths is False:
@@ -55,7 +57,8 @@ class _FlushingPerDocReader(_RememberingPerDocReader):
             lengths = self._whole_lengths[fieldname] = None if reader is None else reader.load()
         if lengths is None:
             return default
-        return _LENGTH_OF_BYTE[lengths[docnum]]
+        byte: int = lengths[docnum]
+        return _LENGTH_OF_BYTE[byte]
 
 
 class _ClosingSegmentReader(SegmentReader):
