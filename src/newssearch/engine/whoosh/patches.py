@@ -1,4 +1,4 @@
-"""Two fixes to Whoosh 2.7's readers, applied to the engine's own readers only, never to Whoosh globally.
+"""Fixes to Whoosh 2.7's readers and writers, applied to the engine's own only, never to Whoosh globally.
 
 For every posting of a field without a lengths column (ID, KEYWORD and spelling
 fields), Whoosh asks whether the column file exists and does not remember the
