@@ -16,12 +16,9 @@ from typing import Any
 import pytest
 from helpers import write_export
 from whoosh import query as q
-from whoosh.codec.whoosh3 import W3Codec, W3TermInfo
-from whoosh.fields import TEXT, Schema
-from whoosh.filedb.filestore import RamStorage
-from whoosh.formats import Positions
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.scoring import BM25FScorer
+from whoosh.writing import SegmentWriter
 
 from newssearch import SearchIndex, reindex
 from newssearch.engine.whoosh import WhooshEngine, private, writing
@@ -41,7 +38,7 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex]:
 
 
 @pytest.fixture(scope="module")
-def owners(index: SearchIndex) -> Iterator[dict[str, Any]]:
+def owners(index: SearchIndex) -> dict[str, Any]:
     """A live object of each owner named in PARTS."""
     searcher = index.engine.searcher()  # type: ignore[attr-defined]
     [(segment, _)] = searcher.reader().leaf_readers()
@@ -49,10 +46,7 @@ def owners(index: SearchIndex) -> Iterator[dict[str, Any]]:
     for method in ("_read_ids", "_read_weights"):  # a block is decoded: _ids and _weights are set
         if hasattr(matcher, method):
             getattr(matcher, method)()
-    writer = RamStorage().create_index(Schema(body=TEXT)).writer()  # a live SegmentWriter, never committed
-    postings = W3Codec().postings_writer(RamStorage().create_file("postings"))
-    postings.start_postings(Positions(), W3TermInfo())  # a block is started: its buffers and statistics are set
-    yield {
+    return {
         "W3LeafMatcher": matcher,
         "SegmentReader": segment,
         "W3PerDocReader": segment._perdoc if hasattr(segment, "_perdoc") else None,
@@ -62,11 +56,8 @@ def owners(index: SearchIndex) -> Iterator[dict[str, Any]]:
         "whoosh.codec.whoosh3": importlib.import_module("whoosh.codec.whoosh3"),
         "MpWriter": MpWriter,
         "SubWriterTask": SubWriterTask,
-        "SegmentWriter": writer,
-        "W3FieldWriter": writer.fieldwriter,
-        "W3PostingsWriter": postings,
+        "SegmentWriter": SegmentWriter,
     }
-    writer.cancel()
 
 
 @pytest.mark.parametrize("part", private.PARTS, ids=lambda part: f"{part.owner}.{part.name}")

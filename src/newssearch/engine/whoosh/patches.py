@@ -26,11 +26,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter, W3PerDocReader, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3PerDocReader, _lenfield
 from whoosh.reading import IndexReader, SegmentReader
 from whoosh.util.numeric import byte_to_length
-
-from .postings import BulkFieldWriter
 
 
 class _RememberingPerDocReader(W3PerDocReader):
@@ -93,10 +91,8 @@ def adopt(reader: IndexReader) -> IndexReader:
 
 def adopt_writer(writer: Any) -> None:
     """Make a ``SegmentWriter`` flush its segment through a per-document reader that remembers
-    missing columns and reads lengths columns whole (the one place a reindex asks for
-    lengths once per posting), and write its postings a term at a time (postings.py)."""
-    if type(writer.fieldwriter) is W3FieldWriter:
-        writer.fieldwriter.__class__ = BulkFieldWriter
+    missing columns and reads lengths columns whole: the one place a reindex asks for
+    lengths once per posting."""
     per_document_reader = writer.per_document_reader
 
     def flushing() -> Any:

@@ -47,12 +47,6 @@ PARTS = (
     Part("MpWriter", "_commit_toc", "parallel.ParallelWriter checks its workers before committing"),
     Part("MpWriter", "_new_task", "parallel.ParallelWriter starts workers that die with it"),
     Part("SubWriterTask", "_process_file", "parallel._Worker adopts its writer (patches.adopt_writer) before the first batch"),
-    Part("SegmentWriter", "fieldwriter", "patches.adopt_writer: the field writer a writer flushes its postings through"),
-    Part("W3FieldWriter", "_postwriter", "postings.BulkFieldWriter: the current field's postings writer"),
-    *(
-        Part("W3PostingsWriter", name, "postings.BulkPostingsWriter fills a block of postings as add_posting does")
-        for name in ("_blocklimit", "_write_block", "_ids", "_weights", "_values", "_maxweight", "_minlength", "_maxlength")
-    ),
     Part("SegmentWriter", "per_document_reader", "patches.adopt_writer: the reader a writer flushes its segment through"),
 )
 
