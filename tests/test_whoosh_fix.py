@@ -105,8 +105,27 @@ def test_a_writer_flushes_through_a_reader_that_remembers_missing_columns(index_
         patches.adopt_writer(writer)
         writer.perdocwriter.close()  # as a flush does before it asks for the reader
         perdoc = writer.per_document_reader()
-        assert type(perdoc) is patches._RememberingPerDocReader
+        assert isinstance(perdoc, patches._RememberingPerDocReader)
         perdoc.close()
+    finally:
+        writer.cancel()
+
+
+def test_a_writers_reader_gives_the_lengths_whoosh_gives(index_dir: Path) -> None:
+    writer = open_index(index_dir).writer()
+    try:
+        for number, body in enumerate(["", "one", "two words", "three more words " * 40, "x " * 5000]):
+            writer.add_document(id=f"doc-{number}", body=body, title="A title" if number % 2 else None)
+        patches.adopt_writer(writer)
+        writer.perdocwriter.close()
+        perdoc = writer.per_document_reader()
+        plain = W3PerDocReader(writer.storage, writer.get_segment())
+        assert type(perdoc) is patches._FlushingPerDocReader
+        for field in ("body", "title", "id", "nosuchfield"):
+            assert [perdoc.doc_field_length(doc, field) for doc in range(5)] == [plain.doc_field_length(doc, field) for doc in range(5)]
+        assert [perdoc.doc_field_length(doc, "body") for doc in range(5)][1:3] == [1, 2]
+        perdoc.close()
+        plain.close()
     finally:
         writer.cancel()
 

@@ -72,7 +72,10 @@ class SnowballFilter(Filter):
     is_morph = True  # it changes words: Whoosh then keeps the words as written in spelling fields
 
     def __init__(self) -> None:
-        self._stem = Stemmer.Stemmer("english").stemWord  # keeps its own cache of 10,000 words
+        stemmer = Stemmer.Stemmer("english")  # keeps its own cache of 10,000 words
+        self._stem = stemmer.stemWord
+        self.stem_words = stemmer.stemWords
+        """Stem a list of words in one call (prose.ProseField indexes with it)."""
 
     def __getstate__(self) -> dict[str, Any]:
         return {}

@@ -46,6 +46,7 @@ PARTS = (
     Part("BM25FScorer", "idf", "wordrank scores postings with numpy"),
     Part("MultiTerm", "_btexts", "query.expand lists a prefix's, wildcard's or range's words within a budget"),
     Part("whoosh.codec.whoosh3", "_lenfield", "docvalues finds a field's lengths column"),
+    Part("whoosh.codec.whoosh3", "LENGTHS_COLUMN", "patches: a writer's reader reads a lengths column whole"),
     Part("MpWriter", "_commit_toc", "parallel.ParallelWriter checks its workers before committing"),
     Part("MpWriter", "_new_task", "parallel.ParallelWriter starts workers that die with it"),
     Part("SubWriterTask", "_process_file", "parallel._Worker adopts its writer (patches.adopt_writer) before the first batch"),

@@ -1,6 +1,7 @@
 """The Whoosh schema and documents, derived from the table of fields and facets (fields.py).
 
-Kinds become Whoosh field types: ``text`` a stemmed TEXT field with the table's boost,
+Kinds become Whoosh field types: ``text`` a stemmed TEXT field with the table's boost
+(prose.ProseField, which indexes the analyzer's terms in bulk),
 ``name`` an unstemmed one, ``keyword`` a comma-separated KEYWORD field, ``key`` an ID,
 ``datetime`` a ``DayField`` of days plus the columns a date sort and the recency score
 read, ``number`` a numeric column, ``bytes`` a bytes column. Each facet is an ID field
@@ -24,6 +25,7 @@ from whoosh.qparser.common import QueryParserError
 from ...fields import SCHEMA, Field, Schema
 from ..base import Document
 from .analysis import text_analyzer
+from .prose import ProseField
 
 SCHEMA_VERSION = SCHEMA.version
 """An index of another version is not read (store.INDEX_NAME): it needs ``reindex --full``."""
@@ -86,7 +88,7 @@ def _field_types(field: Field) -> dict[str, FieldType]:
             return {name: ID(stored=stored, unique=name == UNIQUE, sortable=name in COLUMNS)}
         case "text":
             # no spelling fields: did-you-mean counts words apart (vocabulary.py)
-            return {name: TEXT(analyzer=text_analyzer(), stored=stored, field_boost=field.boost)}
+            return {name: ProseField(stored=stored, field_boost=field.boost)}
         case "name":
             # a field not shown (acronyms) is looked up word by word, never as a phrase: no positions
             return {name: TEXT(analyzer=text_analyzer(stem=False), stored=stored, phrase=stored, field_boost=field.boost)}
