@@ -10,6 +10,7 @@ placeholder body "Blah blah blah.") are indexed by title alone.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterator
@@ -33,8 +34,14 @@ _TAG_KINDS = (("TOPICS", "topic"), ("PLACES", "place"))
 
 
 def _element(record: str, name: str) -> str:
-    match = re.search(rf"<{name}\b[^>]*>(.*?)</{name}>", record, re.DOTALL)
+    match = _element_pattern(name).search(record)
     return match[1] if match else ""
+
+
+@functools.cache
+def _element_pattern(name: str) -> re.Pattern[str]:
+    """An element's text up to its first end tag: runs without "<", as in _RECORD."""
+    return re.compile(rf"<{name}\b[^>]*>((?:[^<]++|<(?!/{name}>))*+)</{name}>")
 
 
 def _text(sgml: str) -> str:
