@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import tarfile
+import zlib
+from array import array
 from collections import defaultdict
 from itertools import combinations
 
@@ -64,3 +67,16 @@ def test_fold_keeps_rank_order_and_groups_copies() -> None:
     ranked = ["business/254", "tech/231", "business/447", "tech/082"]  # 447 is an edited copy of 254
     groups = fold(ranked, lambda name: sketch(texts[name][0], "\n\n".join(texts[name][1])))
     assert groups == [("business/254", ["business/447"]), ("tech/231", []), ("tech/082", [])]
+
+
+def test_a_sketch_hashes_the_lower_cased_word_4grams_in_utf8_whatever_the_script() -> None:
+    def reference(text: str) -> bytes:  # the definition, word by word
+        words = re.findall(r"\w+", text.lower())
+        grams = {" ".join(words[i : i + 4]) for i in range(max(1, len(words) - 3))}
+        return array("I", sorted(zlib.crc32(g.encode("utf-8")) for g in grams)[:64]).tobytes()
+
+    body = "Cocoa prices ROSE in London; the ICCO buffer stock manager bought 5,000 tonnes. " * 3 + "End of story here."
+    numbered = " ".join(f"Shipment {i} of {2 * i} tonnes" for i in range(30))  # more 4-grams than a sketch keeps
+    for text in (body, body.replace("London", "Zürich").replace("stock", "Straße"), numbered, "Three short words", "Deux", ""):
+        assert sketch("A headline", text) == reference(text or "A headline")
+    assert len(sketch("", numbered)) == 4 * 64

@@ -110,3 +110,19 @@ def test_the_parallel_writer_writes_through_the_parts_it_overrides(tmp_path: Pat
     writer.commit()
     with open_index(tmp_path / "index").searcher() as searcher:
         assert sorted(fields["id"] for fields in searcher.all_stored_fields()) == ["a0", "a1", "a2"]
+
+
+def test_a_full_rebuild_forks_its_writer_processes_when_it_opens_an_update_at_its_first_change(tmp_path: Path) -> None:
+    """Forked before the reindex reads the archive, the workers do not carry the parent's memory of it (parallel.py)."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: the writer runs in one process")
+    engine = WhooshEngine(tmp_path / "index", SCHEMA)
+    full = writing.WhooshWriter.open(engine, full=True, size_bytes=writing.PARALLEL_BYTES)
+    started = full._writer
+    assert isinstance(started, ParallelWriter) and len(started.tasks) == started.procs
+    assert all(task.is_alive() for task in started.tasks)
+    full.cancel()
+    assert not any(task.is_alive() for task in started.tasks)
+    update = writing.WhooshWriter.open(engine, full=False, size_bytes=writing.PARALLEL_BYTES)
+    assert update._writer is None  # nothing to do, nothing started
+    update.cancel()

@@ -85,3 +85,15 @@ def test_a_long_unseen_word_is_respelled_two_edits_away_a_short_or_seen_one_only
     assert spell.respell("oli") == "oil"  # a short word: one edit (a swap of two letters)
     assert spell.respell("ilo") is None  # oil is two edits away: too far for a short word
     assert speller_of({**counts, "intrst": 5}).respell("intrst") is None  # seen 5 times: doubted only one edit away
+
+
+def test_the_words_file_counts_each_word_folded_whatever_its_case_or_accents(tmp_path: Path) -> None:
+    archive, index_dir = tmp_path / "archive", tmp_path / "index"
+    archive.mkdir()
+    texts = [("The CAFÉ", "the Café and THE cafe, naïve NAÏVE Straße 42 a"), ("Über Öl", "ÖL und öl: OIL, Oil and oil.")]
+    lines = [json.dumps({"id": f"a-{i}", "title": t, "body": b}) for i, (t, b) in enumerate(texts)]
+    (archive / "a.jsonl").write_text("\n".join(lines) + "\n")
+    reindex(archive, index_dir)
+    counts = vocabulary.Vocabulary.load(vocabulary.path(index_dir, 1))
+    assert dict(counts.items()) == dict(vocabulary.count(t for pair in texts for t in pair))
+    assert (counts["the"], counts["cafe"], counts["naive"], counts["ol"], counts["oil"]) == (3, 3, 2, 3, 3)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import zlib
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 SKETCH_SIZE = 64
@@ -20,15 +20,25 @@ SHINGLE_WORDS = 4
 THRESHOLD = 0.5
 BAND = 8
 _WORD = re.compile(r"\w+")
+_ASCII_WORD = re.compile(rb"\w+")  # the same words, in ASCII text
 
 T = TypeVar("T")
 
 
 def sketch(title: str, body: str) -> bytes:
-    """The body's bottom-k sketch (the title's for an article without a body), packed."""
-    words = _WORD.findall((body or title).lower())
-    shingles = {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(max(1, len(words) - SHINGLE_WORDS + 1))}
-    hashes = sorted({zlib.crc32(s.encode("utf-8")) for s in shingles})[:SKETCH_SIZE]
+    """The body's bottom-k sketch (the title's for an article without a body), packed.
+
+    A shingle's hash is the CRC-32 of its words, lower-cased, joined by spaces, in UTF-8.
+    ASCII text (nearly all) is split into words as bytes, which saves encoding every
+    shingle: a third of the cost of a sketch.
+    """
+    text = (body or title).lower()
+    words = _ASCII_WORD.findall(text.encode("ascii")) if text.isascii() else [w.encode("utf-8") for w in _WORD.findall(text)]
+    if len(words) >= SHINGLE_WORDS:
+        shingles: Iterable[bytes] = map(b" ".join, zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False))
+    else:
+        shingles = [b" ".join(words)]
+    hashes = sorted(set(map(zlib.crc32, shingles)))[:SKETCH_SIZE]
     return array("I", hashes).tobytes()
 
 

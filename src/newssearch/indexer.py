@@ -19,6 +19,7 @@ of every id involved is chosen again from all its copies.
 from __future__ import annotations
 
 import json
+import marshal
 import os
 import pickle
 import tempfile
@@ -101,8 +102,8 @@ def reindex(
         try:  # an OSError anywhere (a full disk, a folder gone read-only): the last commit still stands
             writer = engine.writer(full, sum(f.size for f in files))
             try:
-                indexed = list(engine.indexed())
-                if not files and not full and indexed:
+                indexed = _indexed_files(engine.indexed())  # summarised as it is read, not held row by row
+                if not files and not full and indexed[0]:
                     raise NewssearchError(
                         f"the archive folder {archive_dir} holds no articles: not emptying the index "
                         "(an unmounted drive?); to empty it on purpose, run reindex --full"
@@ -172,11 +173,11 @@ class _IndexedFile:
 
 
 def _update(
-    writer: Writer, rows: list[Indexed], files: list[ArchiveFile], report: ReindexReport, progress: Progress | None,
-    spill_dir: Path, schema: Schema,
+    writer: Writer, known_files: tuple[dict[str, _IndexedFile], list[Duplicate]], files: list[ArchiveFile], report: ReindexReport,
+    progress: Progress | None, spill_dir: Path, schema: Schema,
 ) -> bool:  # fmt: skip
-    """Make the writer's changes (not committed); whether there are any."""
-    indexed, duplicated = _indexed_files(rows)
+    """Make the writer's changes (not committed) to the index known as ``known_files`` (``_indexed_files``); whether there are any."""
+    indexed, duplicated = known_files
     by_path = {f.relpath: f for f in files}
     unchanged = {
         path: known for path, known in indexed.items()
@@ -222,13 +223,27 @@ def _update(
 @dataclass(eq=False)
 class _ReadFile:
     """A file read in this run, as the reindex holds it until its articles are written:
-    per record its id, place and page; the articles themselves wait in the spill."""
+    per record its id, place and page; the articles themselves wait in the spill.
+
+    The ids and places are kept marshalled, a quarter of their size as lists of strings
+    (the summaries are what a full reindex holds per article of the archive).
+    """
 
     file: ArchiveFile
     offset: int  # of its FileResult in the spill
-    ids: list[str]
-    locations: list[str]
+    packed_ids: bytes
+    packed_locations: bytes
     pages: list[furniture.Page | None]
+
+    @property
+    def ids(self) -> list[str]:
+        ids: list[str] = marshal.loads(self.packed_ids)
+        return ids
+
+    @property
+    def locations(self) -> list[str]:
+        locations: list[str] = marshal.loads(self.packed_locations)
+        return locations
 
 
 class _Spill:
@@ -261,7 +276,8 @@ class _Spill:
             offset = self._file.seek(0, os.SEEK_END)
             pickle.dump(result, self._file, protocol=pickle.HIGHEST_PROTOCOL)
             articles = result.articles
-            batch.append(_ReadFile(file, offset, [a.id for a in articles], [a.location for a in articles], [furniture.page(a) for a in articles]))
+            ids, locations = marshal.dumps([a.id for a in articles]), marshal.dumps([a.location for a in articles])
+            batch.append(_ReadFile(file, offset, ids, locations, [furniture.page(a) for a in articles]))
         return batch
 
     def result(self, read: _ReadFile) -> FileResult:
@@ -302,10 +318,16 @@ def _write(
     The ids' duplicates found in the batch are added to ``duplicates``.
     """
     batch = sorted(batch, key=lambda read: read.file.relpath)  # the winning rule: the first path, then the first record
-    copies: dict[str, list[tuple[_ReadFile, int]]] = {}
+    ids: set[str] = set()
+    repeated: set[str] = set()
     for read in batch:
+        for article_id in read.ids:
+            (repeated if article_id in ids else ids).add(article_id)
+    copies: dict[str, list[tuple[_ReadFile, int]]] = {article_id: [] for article_id in repeated}  # the few ids in several places
+    for read in batch if copies else ():
         for number, article_id in enumerate(read.ids):
-            copies.setdefault(article_id, []).append((read, number))
+            if article_id in copies:
+                copies[article_id].append((read, number))
     total_bytes = sum(read.file.size for read in batch)
     writer.expect(total_bytes)
     for path in stale if not report.full else ():
@@ -315,10 +337,10 @@ def _write(
         result = spill.result(read)
         report.problems.extend(result.problems)
         for number, article in enumerate(result.articles):
-            places = copies[article.id]
-            if places[0] != (read, number):
+            places = copies.get(article.id)
+            if places and places[0] != (read, number):
                 continue
-            where = [[r.file.relpath, r.file.signature, r.locations[n], n] for r, n in places] if len(places) > 1 else []
+            where = [[r.file.relpath, r.file.signature, r.locations[n], n] for r, n in places] if places else []
             if where:
                 duplicates.append((article.id, where))
             page = read.pages[number]
@@ -326,7 +348,7 @@ def _write(
             add(document(stripped, read.file, page, dropped, schema, copies=json.dumps(where).encode() if where else b""))
         if progress:
             progress(read.file.size, total_bytes)
-    return set(copies)
+    return ids
 
 
 def _report_duplicates(duplicates: list[Duplicate], report: ReindexReport) -> None:

@@ -8,7 +8,9 @@ reading, the changes and the commit are all of one index no other reindex touche
 Whoosh's own writer is started at the first change (or a commit with none), not when
 this one opens: by then the indexer knows how much archive text it will write
 (``expect``), which decides between one process and several (``_writer``), and a reindex
-that finds nothing to do never starts one, so it commits nothing.
+that finds nothing to do never starts one, so it commits nothing. A full rebuild writes
+the whole archive, whose size it is opened with: it starts Whoosh's writer at once, and
+with it the worker processes, forked while this process is still small (parallel.py).
 
 Whoosh commits atomically (store.py); the words table (vocabulary.py) is saved for the
 generation being committed just before it, so readers always find the two together.
@@ -67,10 +69,17 @@ class WhooshWriter(Writer):
         lock = ExitStack()
         lock.enter_context(store.write_lock(engine.index_dir))
         try:
-            return cls(engine, _open_or_create(engine, full), full, size_bytes, lock)
+            writer = cls(engine, _open_or_create(engine, full), full, size_bytes, lock)
         except BaseException:
             lock.close()
             raise
+        if full:
+            try:
+                writer._started()
+            except BaseException:
+                writer.cancel()
+                raise
+        return writer
 
     def expect(self, size_bytes: int) -> None:
         self.size_bytes = size_bytes
@@ -182,7 +191,9 @@ def _writer(index: FileIndex, total_bytes: int) -> SegmentWriter:
     """
     procs = os.cpu_count() or 1
     if procs > 1 and total_bytes >= PARALLEL_BYTES:
-        writer: SegmentWriter = ParallelWriter(index, procs=procs, multisegment=True, limitmb=WRITER_MB // procs, compound=False)
+        parallel = ParallelWriter(index, procs=procs, multisegment=True, limitmb=WRITER_MB // procs, compound=False)
+        parallel.start()
+        writer: SegmentWriter = parallel
     else:
         writer = index.writer(limitmb=WRITER_MB, compound=False)
     adopt_writer(writer)  # its workers' writers too (parallel.py)
