@@ -276,7 +276,7 @@ def places(reader: IndexReader, field: str, text: str | bytes) -> np.ndarray:
             continue
         deleted = leaf.is_deleted if leaf.has_deletions() else None
         matcher = leaf.postings(field, text)
-        decode = matcher.format.decoder("positions")
+        decode = leaf.schema[field].format.decoder("positions")  # not the matcher's: a segment with deletions wraps it
         for ids, values in private.value_blocks(matcher):
             for docnum, value in zip(ids, values, strict=True):
                 if not (deleted and deleted(docnum)):

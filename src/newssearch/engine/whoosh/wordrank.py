@@ -184,7 +184,7 @@ def _close_together(searcher: Searcher, field: str, words: tuple[str, ...], docn
             matcher = reader.postings(field, word)
             encoded.append(dict(private.values_of(matcher, local)))
             local = [docnum for docnum in local if docnum in encoded[-1]]
-        decode = matcher.format.decoder("positions")
+        decode = reader.schema[field].format.decoder("positions")  # a segment with deletions wraps its matchers
         every = [_places_in(local, [decode(values[docnum]) for docnum in local]) for values in encoded]
         found += (_in_order(every, slop) + offset).tolist()
     return found
