@@ -78,8 +78,17 @@ def _parser(schema: Schema) -> QueryParser:
     return parser
 
 
-def term_sum(query: q.Query) -> TermSum | None:
+WHOOSH_PRELOADED_OR = 5_000
+"""In an index segment of at most this many documents, Whoosh ORs the words of a prefix or wildcard
+that expands to more than two (an Or of other than two clauses) with its PreloadedOr, which then
+does give each word a constant score (query.Or._matcher): no sum of term scores there."""
+
+
+def term_sum(query: q.Query, reader: IndexReader) -> TermSum | None:
     """The query (expanded: see expand) as a TermSum, or None when Whoosh scores it otherwise."""
+    if any(leaf.doc_count_all() <= WHOOSH_PRELOADED_OR for leaf, _ in reader.leaf_readers()):
+        if any(isinstance(node, _Expanded) and len(node.btexts) > 2 for node in _walk(query)):
+            return None
     bonus = 0.0
     if isinstance(query, q.AndNot) and query.boost == 1:
         positive, negative = query.a, [query.b]
@@ -127,6 +136,7 @@ class WordQuery:
     phrase: bool = False  # a "quoted phrase": the words one right after the other, in headline or body
     acronyms: tuple[str, ...] = ()  # per word: the acronym typed for it (START -> "start"), or ""
     all_first: bool = False  # articles with every word rank first (ALL_WORDS_BOOST and the proximity bonus)
+    excluded: tuple[str, ...] = ()  # NOT words: articles with any of them in headline or body are left out
 
 
 @dataclass(frozen=True)
@@ -216,10 +226,13 @@ class QueryBuilder:
         as_words = None
         texts = [t for t in map(_single_word, words) if t is not None]
         short = len(words) <= ALL_WORDS_MAX
-        if texts and len(texts) == len(words) and not required and not negatives and (len(words) > 1 or len(positives) == 1):
+        # NOT words only where the relaxed query (AndNot) scores as without them; one word and a NOT
+        # stays an And, which adds the Not's score (query.term_sum).
+        excluded = [_single_word(c) for c in negatives] if len(words) > 1 or not negatives else [None]
+        if texts and len(texts) == len(words) and not required and None not in excluded and (len(words) > 1 or len(positives) == 1):
             weights = tuple(float(max(1, repeats[t])) for t in texts)
             typed = tuple(acronyms.get(t, "") for t in texts)
-            as_words = WordQuery(tuple(texts), weights, acronyms=typed if any(typed) else (), all_first=short)
+            as_words = WordQuery(tuple(texts), weights, acronyms=typed if any(typed) else (), all_first=short, excluded=tuple(excluded))  # type: ignore[arg-type]
         if len(words) < 2:
             return Parsed(parsed, as_words)
         weighted = [w.with_boost(w.boost * repeats[_single_word(w)]) if repeats[_single_word(w)] > 1 else w for w in words]

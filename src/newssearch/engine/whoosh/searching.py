@@ -41,7 +41,7 @@ def search(searcher: Searcher, queries: QueryBuilder, schema: Schema, query: Que
             results, matched = _rank_words(searcher, values, parsed, query, allowed)
         else:
             expanded = expand(parsed.query, searcher.reader(), query.deadline)  # bounded before Whoosh builds its matchers
-            if (terms := term_sum(expanded)) is not None:
+            if (terms := term_sum(expanded, searcher.reader())) is not None:
                 docnums, scores = rank_terms(searcher, terms, values, allowed.mask if allowed else None, query.deadline)
                 results, matched = _ranked(searcher, values, expanded, query, docnums, scores), docnums
             else:

@@ -71,6 +71,9 @@ def rank_words(
         found[docnums] += score > 0  # BM25 with Lucene's idf is above 0 for every posting
         word_score[docnums], has_word[docnums] = 0.0, False
     matched = found > 0 if allowed is None else (found > 0) & allowed
+    for word in words.excluded:
+        for field in SEARCH_FIELDS:
+            matched[_postings(searcher, values, field, word)[0]] = False
     if close_bonus:
         everything = np.flatnonzero(matched & (found == len(words.words)))
         scores[everything] += ALL_WORDS_BOOST * plain[everything]
