@@ -1,8 +1,9 @@
 """Searching a Whoosh index: a ``Query`` in, ``Matches`` out (base.py's contract).
 
-Plain words and "phrases" are scored term-at-a-time (wordrank.py); any other query goes
-through Whoosh's matchers with a collector that sees every match, for the count and the
-facets. Facets, filters, date sorts and near-duplicate sketches come from the per-version
+Plain words and "phrases", and queries Whoosh scores as a plain sum of term scores
+(field:word, prefix*, NOT: query.TermSum), are scored term-at-a-time (wordrank.py); any
+other query goes through Whoosh's matchers with a collector that sees every match, for
+the count and the facets. Facets, filters, date sorts and near-duplicate sketches come from the per-version
 values of docvalues.py. Filters are the table's facets (fields.py), each a keyword field
 ``facet.field``; the day-term field ``date`` serves since/until.
 """
