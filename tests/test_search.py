@@ -152,8 +152,10 @@ def test_filters_and_facets(reuters_index: SearchIndex) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["cocoa", "oil prices", "oil oil prices", "japan and the united states argue over semiconductor trade", '"net loss"', '"trade deficit"']
-)
+    "text",
+    ["cocoa", "oil prices", "oil oil prices", "japan and the united states argue over semiconductor trade", '"net loss"', '"trade deficit"',
+     "oil prices NOT brazil", "coffee prices -brazil"],
+)  # fmt: skip
 def test_word_queries_score_as_whoosh_scores_the_same_query(reuters_index: SearchIndex, text: str) -> None:
     """Term-at-a-time ranking (wordrank.py) must give Whoosh's own scores for the relaxed query
     (or the phrase).
@@ -170,6 +172,88 @@ def test_word_queries_score_as_whoosh_scores_the_same_query(reuters_index: Searc
     assert result.total == len(searcher.search(parsed.query, limit=None)) > 20
     assert [hit.score for hit in result.hits] == pytest.approx([round(hit.score, 4) for hit in expected], abs=1e-3)
     assert {hit.id for hit in result.hits} == {hit["id"] for hit in expected}
+
+
+TERM_SUMS = ["cocoa NOT brazil", "treat*", "title:cocoa", "title:cocoa OR body:treaty", "coco* NOT title:brazil", "tr?aty"]
+"""Queries Whoosh scores as a sum of term scores (query.TermSum), which wordrank.rank_terms scores term-at-a-time."""
+
+
+def _term_sum_both_ways(index: SearchIndex, text: str, monkeypatch: pytest.MonkeyPatch, fast_path: bool = True, **options) -> tuple[dict, dict]:
+    """The JSON (without ``seconds``) of a search scored term-at-a-time (when ``fast_path``), and through Whoosh's matchers as before."""
+    from newssearch.engine.whoosh import searching, wordrank
+
+    ranked: list[tuple] = []
+    request = SearchRequest(text, page_size=50, facets=True, fold=False, **options)
+    with monkeypatch.context() as patch:
+        patch.setattr(searching, "rank_terms", lambda *args: ranked.append(args) or wordrank.rank_terms(*args))
+        fast = search(index, request).to_dict()
+    assert bool(ranked) == fast_path, f"{text}: term-at-a-time {bool(ranked)}"
+    with monkeypatch.context() as patch:
+        patch.setattr(searching, "term_sum", lambda query, reader: None)
+        slow = search(index, request).to_dict()
+    fast.pop("seconds"), slow.pop("seconds")
+    return fast, slow
+
+
+@pytest.mark.parametrize("text", TERM_SUMS)
+def test_term_sums_score_as_whoosh_scores_them_on_reuters(reuters_index: SearchIndex, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same hits, order, scores (as shown: 4 decimals), count, facets and snippets as Whoosh's own matchers."""
+    fast, slow = _term_sum_both_ways(reuters_index, text, monkeypatch)
+    assert fast == slow and fast["total"] > 20
+    fresh, fresh_before = _term_sum_both_ways(reuters_index, text, monkeypatch, recency=True)
+    assert fresh == fresh_before
+
+
+def test_a_minus_word_leaves_out_every_article_with_it(reuters_index: SearchIndex) -> None:
+    """Whoosh's AndNot matcher (-word) keeps reuters-2521, with brazil in headline and body;
+    term-at-a-time leaves it out, as NOT does (Whoosh's And with a Not scores 1 more)."""
+    article = get_article(reuters_index, "reuters-2521")
+    assert "BRAZIL" in article.title and "cocoa" in article.body.lower()
+    for page in (1, 2):
+        minus = search(reuters_index, SearchRequest("cocoa -brazil", page=page, page_size=100, fold=False))
+        with_not = search(reuters_index, SearchRequest("cocoa NOT brazil", page=page, page_size=100, fold=False))
+        assert [(h.id, h.score + 1) for h in minus.hits] == [(h.id, pytest.approx(h.score, abs=2e-4)) for h in with_not.hits]
+        assert minus.total == with_not.total > 100 and "reuters-2521" not in [h.id for h in minus.hits]
+
+
+@pytest.fixture(scope="module")
+def terms_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    """A few short articles: cocoa in the headline, the body or both, with and without brazil; treat- words; exact ties."""
+    from newssearch import reindex
+
+    records = [
+        {"id": "title-only", "title": "Cocoa prices", "body": "Traders expect a rise.", "date": "1987-03-02"},
+        {"id": "body-only", "title": "Markets", "body": "Cocoa and coffee rose; the treaty talks went on.", "date": "1987-03-03"},
+        {"id": "both", "title": "Cocoa", "body": "Cocoa growers met to treat the crop.", "date": "1987-03-01"},
+        {"id": "brazil", "title": "Cocoa in Brazil", "body": "Brazil cocoa exports grew.", "date": "1987-03-04"},
+        {"id": "ghana", "title": "Ghana harvest", "body": "Ghana cocoa treatment plants.", "date": "1987-03-05"},
+        {"id": "tie-a", "title": "Coffee", "body": "Cocoa treaty treats.", "date": "1987-04-01"},
+        {"id": "tie-b", "title": "Coffee", "body": "Cocoa treaty treats.", "date": "1987-02-01"},
+        {"id": "undated", "title": "Treatment", "body": "A treaty on cocoa."},
+    ]
+    base = tmp_path_factory.mktemp("terms")
+    (base / "archive").mkdir()
+    (base / "archive" / "terms.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    reindex(base / "archive", base / "index")
+    return SearchIndex(base / "index")
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+@pytest.mark.parametrize("text", [*TERM_SUMS, "cocoa -brazil -ghana"])
+def test_term_sums_score_as_whoosh_scores_them(terms_index: SearchIndex, text: str, sort: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a segment this small, Whoosh gives each word of treat* (treat, treati, treatment) a constant
+    score (query.WHOOSH_PRELOADED_OR): that query keeps Whoosh's matchers."""
+    fast, slow = _term_sum_both_ways(terms_index, text, monkeypatch, fast_path=text != "treat*", sort=sort)
+    assert fast == slow and fast["total"] >= 2
+
+
+def test_term_sums_leave_out_the_excluded_words_and_keep_ties_in_order(terms_index: SearchIndex) -> None:
+    assert "brazil" not in ids(terms_index, "cocoa NOT brazil") and "brazil" in ids(terms_index, "cocoa")
+    assert "brazil" not in ids(terms_index, "cocoa treaty NOT brazil") and "brazil" in ids(terms_index, "cocoa treaty")
+    found = ids(terms_index, "cocoa -brazil -ghana", fold=False)
+    assert {"brazil", "ghana"}.isdisjoint(found) and found.index("tie-a") + 1 == found.index("tie-b")
+    assert set(ids(terms_index, "title:cocoa", fold=False)) == {"title-only", "both", "brazil"}
+    assert set(ids(terms_index, "treat*", fold=False)) == {"body-only", "both", "ghana", "tie-a", "tie-b", "undated"}
 
 
 @pytest.mark.parametrize("text", ["cocoa", "cocoa*", "title:cocoa", '"cocoa prices"', "cocoa NOT brazil"])

@@ -78,6 +78,45 @@ def _parser(schema: Schema) -> QueryParser:
     return parser
 
 
+WHOOSH_PRELOADED_OR = 5_000
+"""In an index segment of at most this many documents, Whoosh ORs the words of a prefix or wildcard
+that expands to more than two (an Or of other than two clauses) with its PreloadedOr, which then
+does give each word a constant score (query.Or._matcher): no sum of term scores there."""
+
+
+def term_sum(query: q.Query, reader: IndexReader) -> TermSum | None:
+    """The query (expanded: see expand) as a TermSum, or None when Whoosh scores it otherwise."""
+    if any(leaf.doc_count_all() <= WHOOSH_PRELOADED_OR for leaf, _ in reader.leaf_readers()):
+        if any(isinstance(node, _Expanded) and len(node.btexts) > 2 for node in _walk(query)):
+            return None
+    bonus = 0.0
+    if isinstance(query, q.AndNot) and query.boost == 1:
+        positive, negative = query.a, [query.b]
+    elif type(query) is q.And and query.boost == 1 and len(query.subqueries) == 2 and isinstance(query.subqueries[1], q.Not):
+        # IntersectionMatcher adds the scores of both sides; InverseMatcher's is 1.0
+        positive, negative, bonus = query.subqueries[0], [query.subqueries[1].query], 1.0
+    else:
+        positive, negative = query, []
+    terms, excluded = _summed(positive), [_summed(node) for node in negative]
+    if terms is None or any(e is None for e in excluded):
+        return None
+    return TermSum(tuple(terms), tuple(t for e in excluded for t in e or ()), bonus)
+
+
+def _summed(node: q.Query) -> list[tuple[str, str]] | None:
+    """The (field, word) terms whose scores Whoosh sums to score ``node``, or None."""
+    if node.boost != 1:
+        return None
+    if type(node) is q.Term:
+        return [(node.fieldname, node.text)] if node.fieldname in SEARCH_FIELDS else None
+    if isinstance(node, _Expanded) and type(node.clause) in (q.Prefix, q.Wildcard):
+        return [(node.fieldname, btext.decode("utf-8")) for btext in node.btexts if btext] if node.fieldname in SEARCH_FIELDS else None
+    if type(node) is q.Or and not node.minmatch and node.scale is None:
+        parts = [_summed(child) for child in node.subqueries]
+        return None if any(part is None for part in parts) else [t for part in parts for t in part or ()]
+    return None
+
+
 class _WordWildcards(WildcardPlugin):
     """Wildcards touching a word (wom?n, treat*): a question ending 'science?' keeps its word,
     and a lone * in a sentence ('operators like *, +') is punctuation."""
@@ -97,12 +136,28 @@ class WordQuery:
     phrase: bool = False  # a "quoted phrase": the words one right after the other, in headline or body
     acronyms: tuple[str, ...] = ()  # per word: the acronym typed for it (START -> "start"), or ""
     all_first: bool = False  # articles with every word rank first (ALL_WORDS_BOOST and the proximity bonus)
+    excluded: tuple[str, ...] = ()  # NOT words: articles with any of them in headline or body are left out
 
 
 @dataclass(frozen=True)
 class Parsed:
     query: q.Query  # the whole query, for Whoosh: other sorts, highlighting, anything not plain words
     words: WordQuery | None  # set when the query is only words, or one "phrase" (no operator, field or wildcard)
+
+
+@dataclass(frozen=True)
+class TermSum:
+    """A query Whoosh scores as a plain sum of BM25F term scores, which wordrank.py scores term-at-a-time.
+
+    ``field:word``, a prefix or wildcard (Whoosh's matcher scores each word it expands to as a
+    term: constantscore does not hold, as its weighting of None falls back to the searcher's),
+    an OR of those, and any of these with excluded ones (``NOT x``, ``-x``), which only remove
+    articles. Whoosh's And of a clause and one Not adds the Not's constant score, ``bonus``.
+    """
+
+    terms: tuple[tuple[str, str], ...]  # (field, word), each scored and summed, once per time it occurs
+    excluded: tuple[tuple[str, str], ...]  # articles with any of these are left out
+    bonus: float = 0.0
 
 
 class QueryBuilder:
@@ -171,10 +226,13 @@ class QueryBuilder:
         as_words = None
         texts = [t for t in map(_single_word, words) if t is not None]
         short = len(words) <= ALL_WORDS_MAX
-        if texts and len(texts) == len(words) and not required and not negatives and (len(words) > 1 or len(positives) == 1):
+        # NOT words only where the relaxed query (AndNot) scores as without them; one word and a NOT
+        # stays an And, which adds the Not's score (query.term_sum).
+        excluded = [_single_word(c) for c in negatives] if len(words) > 1 or not negatives else [None]
+        if texts and len(texts) == len(words) and not required and None not in excluded and (len(words) > 1 or len(positives) == 1):
             weights = tuple(float(max(1, repeats[t])) for t in texts)
             typed = tuple(acronyms.get(t, "") for t in texts)
-            as_words = WordQuery(tuple(texts), weights, acronyms=typed if any(typed) else (), all_first=short)
+            as_words = WordQuery(tuple(texts), weights, acronyms=typed if any(typed) else (), all_first=short, excluded=tuple(excluded))  # type: ignore[arg-type]
         if len(words) < 2:
             return Parsed(parsed, as_words)
         weighted = [w.with_boost(w.boost * repeats[_single_word(w)]) if repeats[_single_word(w)] > 1 else w for w in words]

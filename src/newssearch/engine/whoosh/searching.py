@@ -1,8 +1,9 @@
 """Searching a Whoosh index: a ``Query`` in, ``Matches`` out (base.py's contract).
 
-Plain words and "phrases" are scored term-at-a-time (wordrank.py); any other query goes
-through Whoosh's matchers with a collector that sees every match, for the count and the
-facets. Facets, filters, date sorts and near-duplicate sketches come from the per-version
+Plain words and "phrases", and queries Whoosh scores as a plain sum of term scores
+(field:word, prefix*, NOT: query.TermSum), are scored term-at-a-time (wordrank.py); any
+other query goes through Whoosh's matchers with a collector that sees every match, for
+the count and the facets. Facets, filters, date sorts and near-duplicate sketches come from the per-version
 values of docvalues.py. Filters are the table's facets (fields.py), each a keyword field
 ``facet.field``; the day-term field ``date`` serves since/until.
 """
@@ -23,9 +24,9 @@ from .hits import TOO_LONG
 from .hits import Matched as _Matches
 from .hits import Stored as _Stored
 from .hits import snippets_of as _snippets
-from .query import Parsed, QueryBuilder, expand
+from .query import Parsed, QueryBuilder, expand, term_sum
 from .ranking import RecencyWeighting
-from .wordrank import rank_words
+from .wordrank import rank_terms, rank_words
 
 RELATED_TERMS = 12
 """Key terms of an article's body that find the articles like it."""
@@ -41,7 +42,11 @@ def search(searcher: Searcher, queries: QueryBuilder, schema: Schema, query: Que
             results, matched = _rank_words(searcher, values, parsed, query, allowed)
         else:
             expanded = expand(parsed.query, searcher.reader(), query.deadline)  # bounded before Whoosh builds its matchers
-            results, matched = _whoosh_search(searcher, values, expanded, query, allowed)
+            if (terms := term_sum(expanded, searcher.reader())) is not None:
+                docnums, scores = rank_terms(searcher, terms, values, allowed.mask if allowed else None, query.deadline)
+                results, matched = _ranked(searcher, values, expanded, query, docnums, scores), docnums
+            else:
+                results, matched = _whoosh_search(searcher, values, expanded, query, allowed)
     except TimeLimit:
         raise QueryError(TOO_LONG) from None
     scored = query.sort == "relevance" and bool(query.text.strip())
@@ -74,15 +79,24 @@ def _rank_words(searcher: Searcher, values: DocValues, parsed: Parsed, query: Qu
     window = query.window
     exact = max(window, 1)  # the proximity bonus is exact for the best ``exact`` (one at least: a count-only search)
     docnums, scores = rank_words(searcher, parsed.words, values, allowed.mask if allowed else None, exact, query.deadline)
+    return _ranked(searcher, values, parsed.query, query, docnums, scores), docnums
+
+
+def _ranked(searcher: Searcher, values: DocValues, whoosh_query: q.Query, query: Query, docnums: np.ndarray, scores: np.ndarray) -> Results:
+    """The top ``window`` of the matches scored term-at-a-time (``docnums`` and their ``scores``), as Whoosh's Results."""
+    window = query.window
     if (newest_first := _by_date(query)) is not None:
         top = _dated(values, docnums, newest_first, window, scores)
     else:
         if query.recency:
             scores = scores * RecencyWeighting(values.timestamps, values.newest).freshness(docnums)
-        best = np.argpartition(-scores, window)[:window] if len(scores) > window else np.arange(len(scores))
-        best = best[np.lexsort((docnums[best], -scores[best]))]  # ties go to the lower document number, as in Whoosh
+        # Ties go to the lower document number, as in Whoosh, also at the window's edge: every
+        # match that scores as much as the window's last is a candidate.
+        last = max(window, 1) - 1
+        best = np.flatnonzero(scores >= -np.partition(-scores, last)[last]) if len(scores) > window else np.arange(len(scores))
+        best = best[np.lexsort((docnums[best], -scores[best]))][:window]
         top = list(zip(scores[best].tolist(), docnums[best].tolist(), strict=True))
-    return Results(searcher, parsed.query, top), docnums
+    return Results(searcher, whoosh_query, top)
 
 
 def _whoosh_search(searcher: Searcher, values: DocValues, expanded: q.Query, query: Query, allowed: Allowed | None) -> tuple[Results, np.ndarray]:

@@ -25,7 +25,7 @@ from whoosh.searching import Searcher
 
 from . import private
 from .docvalues import DocValues, places, postings
-from .query import ALL_WORDS_BOOST, INEXACT_WEIGHT, PROXIMITY_BOOST, PROXIMITY_SLOP, SEARCH_FIELDS, WordQuery
+from .query import ALL_WORDS_BOOST, INEXACT_WEIGHT, PROXIMITY_BOOST, PROXIMITY_SLOP, SEARCH_FIELDS, TermSum, WordQuery
 
 PLACES_SHARE = 64
 """A phrase reads every place of its words in a field (kept per index version: docvalues.places)
@@ -71,12 +71,31 @@ def rank_words(
         found[docnums] += score > 0  # BM25 with Lucene's idf is above 0 for every posting
         word_score[docnums], has_word[docnums] = 0.0, False
     matched = found > 0 if allowed is None else (found > 0) & allowed
+    for word in words.excluded:
+        for field in SEARCH_FIELDS:
+            matched[_postings(searcher, values, field, word)[0]] = False
     if close_bonus:
         everything = np.flatnonzero(matched & (found == len(words.words)))
         scores[everything] += ALL_WORDS_BOOST * plain[everything]
         _add_proximity(searcher, words, values, in_field, plain, scores, everything, top, deadline)
     docnums = np.flatnonzero(matched)
     return docnums, scores[docnums]
+
+
+def rank_terms(searcher: Searcher, terms: TermSum, values: DocValues, allowed: np.ndarray | None, deadline: float) -> tuple[np.ndarray, np.ndarray]:
+    """The articles with any of the terms and none of the excluded ones, among the ``allowed``
+    ones (a mask), and their scores as Whoosh gives them (query.TermSum): two arrays in document order."""
+    scores, matched = np.zeros(values.size), np.zeros(values.size, dtype=bool)
+    for field, word in terms.terms:
+        docnums, term_scores = _term_scores(searcher, field, word, values, deadline)
+        scores[docnums] += term_scores  # in query order, as Whoosh's tree of unions adds them
+        matched[docnums] = True
+    for field, word in terms.excluded:
+        matched[_postings(searcher, values, field, word)[0]] = False
+    if allowed is not None:
+        matched &= allowed
+    docnums = np.flatnonzero(matched)
+    return docnums, scores[docnums] + terms.bonus
 
 
 def _rank_phrase(
