@@ -78,6 +78,16 @@ def test_what_reads_every_article_goes_the_usual_way(sample_index: SearchIndex, 
     assert_same(sample_index, SearchRequest("treaty", **request))
 
 
+@pytest.mark.parametrize("text", ["cocoa -brazil", "cocoa prices -brazil"])
+def test_minus_words_go_the_usual_way(reuters_index: SearchIndex, text: str) -> None:
+    """Whoosh's AndNot lets reuters-2521 (brazil in headline and body) through ``cocoa -brazil``: the usual path leaves it out."""
+    assert not answered_here(reuters_index, text)
+    with one_off(reuters_index) as cold:
+        found = search(cold, SearchRequest(text, page_size=100, fold=False))
+    assert found.total > 100 and "reuters-2521" not in [hit.id for hit in found.hits]
+    assert_same(reuters_index, SearchRequest(text))
+
+
 def test_words_in_too_many_places_go_the_usual_way(sample_index: SearchIndex, monkeypatch: pytest.MonkeyPatch) -> None:
     engine = sample_index.engine
     parsed = engine.queries.parse("nuclear treaty")  # type: ignore[attr-defined]
