@@ -305,3 +305,35 @@ def test_words_are_analysed_as_the_parser_expects(engine: OpenSearchEngine) -> N
         ("held", ["boe"]),
     ]:
         assert ids(engine.search(Query(query))) == expected, query
+
+
+class _FlakyClient:
+    """A client whose searches fail whole with ``status`` ``failures`` times, then answer."""
+
+    def __init__(self, status: int, failures: int) -> None:
+        self.status, self.failures, self.calls = status, failures, 0
+
+    def search(self, index: str, body: dict[str, object]) -> dict[str, object]:
+        from opensearchpy.exceptions import HTTP_EXCEPTIONS, TransportError
+
+        self.calls += 1
+        if self.calls <= self.failures:  # the class the client raises for the status
+            raise HTTP_EXCEPTIONS.get(self.status, TransportError)(self.status, "search_phase_execution_exception", {"error": {"reason": "all shards failed"}})
+        return {"_shards": {"failed": 0}, "hits": {"hits": []}}
+
+
+@pytest.mark.parametrize(("status", "failures", "answered"), [(500, 2, True), (503, 4, False), (400, 1, False)])
+def test_a_search_failing_whole_for_a_passing_reason_is_sent_again(
+    status: int, failures: int, answered: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A node just killed can fail every shard of a search at once (500, all shards failed):
+    sent again as a search with failed shards is, up to 3 times; a refused query is not."""
+    monkeypatch.setattr("newssearch.engine.opensearch.SHARD_RETRY_WAITS", (0.0, 0.0, 0.0))
+    engine = OpenSearchEngine(Path("unused"), SCHEMA, Settings(urls=("http://127.0.0.1:9",), index="flaky"))
+    client = engine.client = _FlakyClient(status, failures)  # type: ignore[assignment]
+    if answered:
+        assert engine._search("flaky", {}, float("inf"))["hits"] == {"hits": []}
+    else:
+        with pytest.raises(QueryError if status == 400 else IndexNotFound):
+            engine._search("flaky", {}, float("inf"))
+    assert client.calls == (failures + 1 if answered else min(failures, 4))

@@ -45,9 +45,10 @@ CHECK_SECONDS = 30.0
 """How long the index behind the alias, and its schema version, are taken as known."""
 MARK = ("<mark>", "</mark>")
 SHARD_RETRY_WAITS = (0.5, 1.0, 2.0)
-"""Seconds before a search that some shards failed is sent again. A node that has just died
-fails the shard requests already on their way to it until the cluster routes around it (a
-second or two, tests/test_opensearch_failover.py); a red index fails every try, 3.5 s in all."""
+"""Seconds before a search that some shards failed, or that failed whole with a passing status
+(errors.RETRYABLE: all shards failed, 500), is sent again. A node that has just died fails
+the shard requests already on their way to it until the cluster routes around it (a second
+or two, tests/test_opensearch_failover.py); a red index fails every try, 3.5 s in all."""
 
 
 class OpenSearchEngine(Engine):
@@ -228,8 +229,14 @@ class OpenSearchEngine(Engine):
                 raise QueryError("the search ran out of time before it was sent: make the query more specific")
             body["timeout"] = f"{max(int(left * 1000), 1)}ms"
         for wait in (*SHARD_RETRY_WAITS, None):
-            with translated(self._where):
-                response: dict[str, Any] = self.client.search(index=index, body=body)
+            try:
+                with translated(self._where):
+                    response: dict[str, Any] = self.client.search(index=index, body=body)
+            except ClusterUnavailable as error:
+                if wait is None or not error.passing:
+                    raise
+                time.sleep(wait)
+                continue
             if response.get("timed_out"):
                 raise QueryError(f"the search took over {left:.0f} s and was stopped: make the query more specific")
             if not response.get("_shards", {}).get("failed"):

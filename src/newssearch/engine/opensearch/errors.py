@@ -14,12 +14,19 @@ from opensearchpy import exceptions as os_errors
 
 from ...errors import IndexNotFound, NewssearchError, QueryError
 
+RETRYABLE = frozenset({429, 500, 502, 503, 504})
+"""Statuses of a request the cluster may answer if sent again shortly: overloaded, or a node
+just lost (its shards fail until a replica takes over)."""
+
 
 class ClusterUnavailable(IndexNotFound):
-    """The cluster cannot answer for the index now: unreachable, red, or without the index."""
+    """The cluster cannot answer for the index now: unreachable, red, or without the index.
 
-    def __init__(self, message: str) -> None:
+    ``passing``: the cluster answered with a status of RETRYABLE, which trying again may cure."""
+
+    def __init__(self, message: str, passing: bool = False) -> None:
         NewssearchError.__init__(self, message)
+        self.passing = passing
 
 
 def _reason(error: os_errors.TransportError) -> str:
@@ -51,4 +58,5 @@ def translated(where: str) -> Iterator[None]:
     except os_errors.RequestError as error:  # 400: a query the cluster cannot run
         raise QueryError(f"OpenSearch cannot run this query: {_reason(error)}; simplify it (fewer wildcards, a narrower range)") from None
     except os_errors.TransportError as error:  # 5xx, 429: red, overloaded, all shards failed
-        raise ClusterUnavailable(f"the {where} cannot answer now ({error.status_code}: {_reason(error)}); try again shortly") from None
+        message = f"the {where} cannot answer now ({error.status_code}: {_reason(error)}); try again shortly"
+        raise ClusterUnavailable(message, passing=error.status_code in RETRYABLE) from None

@@ -32,7 +32,7 @@ from opensearchpy import OpenSearch, helpers
 
 from ...errors import IndexLocked, NewssearchError
 from ..base import Document, Writer
-from .errors import translated
+from .errors import RETRYABLE, translated
 from .mapping import doc_id, index_body, to_source
 
 if TYPE_CHECKING:
@@ -44,7 +44,6 @@ CHUNK_BYTES = 5_000_000
 BACKOFF_SECONDS = (1, 2, 4, 8, 16, 30, 30)
 """Waits before each new try of the items a bulk request could not write: about 90 s in all,
 enough for the cluster to promote a replica of a lost node's shards."""
-RETRYABLE = frozenset({429, 500, 502, 503, 504})
 SHARDS_WAITS = 4
 MAX_NAMED_FAILURES = 5
 
