@@ -318,7 +318,8 @@ class _FlakyClient:
 
         self.calls += 1
         if self.calls <= self.failures:  # the class the client raises for the status
-            raise HTTP_EXCEPTIONS.get(self.status, TransportError)(self.status, "search_phase_execution_exception", {"error": {"reason": "all shards failed"}})
+            error = HTTP_EXCEPTIONS.get(self.status, TransportError)
+            raise error(self.status, "search_phase_execution_exception", {"error": {"reason": "all shards failed"}})
         return {"_shards": {"failed": 0}, "hits": {"hits": []}}
 
 
