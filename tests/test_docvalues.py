@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from newssearch import SearchIndex, SearchRequest, reindex, search
-from newssearch.engine.whoosh.docvalues import LRU, doc_values
+from newssearch.engine import open_engine
+from newssearch.engine.whoosh.docvalues import LRU, doc_values, postings
 from newssearch.engine.whoosh.searching import facet_fields
 from newssearch.fields import SCHEMA
 
@@ -55,3 +58,58 @@ def test_values_follow_each_reindex_including_deletions(tmp_path: Path) -> None:
     assert after.total == 1 and [(v.value, v.count) for v in after.facets["year"]] == [("undated", 1)]
     assert [(v.value, v.count) for v in after.facets["source"]] == [("Paper", 1), ("Wire", 1)]
     assert doc_values(index.engine.searcher(), facet_fields(SCHEMA)).timestamps is not first.timestamps
+
+
+def test_postings_and_columns_read_whole_equal_whooshs_own_reading(tmp_path: Path) -> None:
+    """docvalues decodes whole blocks with numpy and cuts bytes columns lazily: the same
+    documents, weights and values as Whoosh's per-posting and per-document calls, across
+    blocks (128 postings each), segments and deleted documents."""
+    archive = tmp_path / "archive"
+    archive.mkdir()
+
+    def write(name: str, numbers: range) -> None:
+        records = [{"id": f"{name}-{n}", "title": "Cocoa" if n % 3 else "Sugar", "body": "cocoa " * (1 + n % 4) + f"crop {n}."} for n in numbers]
+        (archive / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+
+    write("a", range(300))
+    write("b", range(200))
+    reindex(archive, tmp_path / "index")
+    write("a", range(0, 300, 2))  # half of a's articles go: deletions in the first segment
+    write("c", range(50))
+    reindex(archive, tmp_path / "index")
+    reader = SearchIndex(tmp_path / "index").engine.searcher().reader()  # type: ignore[attr-defined]
+    assert len(list(reader.leaf_readers())) > 1 and reader.has_deletions()
+    for field, word in (("body", "cocoa"), ("title", "cocoa"), ("body", "crop"), ("body", "nowhere")):
+        public = {}
+        if (field, word) in reader:
+            matcher = reader.postings(field, word)
+            while matcher.is_active():
+                public[matcher.id()] = matcher.weight()
+                matcher.next()
+        docnums, weights = postings(reader, field, word)
+        assert dict(zip(docnums.tolist(), weights.tolist(), strict=True)) == public and docnums.tolist() == sorted(public)
+    assert len(postings(reader, "body", "cocoa")[0]) == 150 + 200 + 50
+    values = doc_values(SearchIndex(tmp_path / "index").engine.searcher(), facet_fields(SCHEMA))  # type: ignore[attr-defined]
+    column = reader.column_reader("id", translate=False)
+    assert len(values.ids) == reader.doc_count_all() and all(values.ids[n] == column[n] for n in range(reader.doc_count_all()))
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("text", ["interest rates", '"interest rates"', "oil prices opec", "trade deficit japan"])
+def test_a_one_off_process_reads_only_the_places_it_checks_and_answers_the_same(reuters_index: SearchIndex, text: str) -> None:
+    """The server keeps every place of common words for its next searches; a one-off
+    process (which asks for facets, so oneoff.py passes it on) reads only the places of the
+    articles it checks. Hits, scores, totals and facets are the same."""
+    request = SearchRequest(text, facets=True, page_size=20)
+    served = search(reuters_index, request).to_dict()
+    engine = reuters_index.engine
+    assert any(key[0] == "body" for key in doc_values(engine.searcher(), facet_fields(SCHEMA)).places._values)  # type: ignore[attr-defined]
+    cold = SearchIndex(
+        reuters_index.index_dir, reuters_index.schema, open_engine(reuters_index.index_dir, reuters_index.schema, "whoosh", one_off=True)
+    )
+    with cold:
+        once = search(cold, request).to_dict()
+    assert not doc_values(cold.engine.searcher(), facet_fields(SCHEMA), one_off=True).kept  # type: ignore[attr-defined]
+    for data in (served, once):
+        del data["seconds"]
+    assert once == served and served["total"] > 100

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Iterator
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -79,9 +80,9 @@ def test_the_owners_are_the_whoosh_classes_named(owners: dict[str, Any]) -> None
 def test_the_accessors_read_what_whoosh_reads_publicly(index: SearchIndex) -> None:
     searcher = index.engine.searcher()  # type: ignore[attr-defined]
     [(segment, _)] = searcher.reader().leaf_readers()
-    blocks = list(private.blocks(segment.postings("body", "oil")))
-    assert [list(ids) for ids, _ in blocks] == [list(segment.postings("body", "oil").all_ids())]
-    assert [list(weights) for _, weights in blocks] == [[3.0 + 1.0, 1.0]]  # the indexed body repeats the headline
+    [(gaps, weights, count)] = list(private.stored_blocks(segment.postings("body", "oil")))
+    assert (list(accumulate(gaps)), count) == (list(segment.postings("body", "oil").all_ids()), 2)
+    assert list(weights) == [3.0 + 1.0, 1.0]  # the indexed body repeats the headline
     matcher, public = segment.postings("body", "oil"), {}
     while matcher.is_active():
         public[matcher.id()] = matcher.value()
@@ -89,7 +90,8 @@ def test_the_accessors_read_what_whoosh_reads_publicly(index: SearchIndex) -> No
     assert dict(private.values_of(segment.postings("body", "oil"), [0, 1, 5])) == public  # document 5 has no posting
     assert list(private.values_of(segment.postings("body", "oil"), [1])) == [(1, public[1])]
     column = segment.column_reader("sketch", translate=False)
-    assert private.var_bytes(column) == list(column)
+    data, lengths = private.var_bytes(column)
+    assert [data[sum(lengths[:n]) : sum(lengths[: n + 1])] for n in range(len(lengths))] == list(column)
     perdoc = segment._perdoc
     assert perdoc.has_column(private.lengths_column("body")) and not perdoc.has_column(private.lengths_column("id"))
     idf, k1, b, avgfl = private.bm25(searcher.weighting.scorer(searcher, "body", "oil"))

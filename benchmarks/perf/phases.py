@@ -153,20 +153,25 @@ def _searches(index: SearchIndex, index_dir: Path, connection: sqlite3.Connectio
     def cold_plain(_: int, query: BenchQuery) -> list[str]:
         return newssearch_command("query", query.text, "--index", str(index_dir), *query.plain_args())
 
-    cold_ours_s = latency.cold(cold_ours, QUERIES, settings.cold_repeats)
-    cold_plain_s = latency.cold(cold_plain, QUERIES, settings.cold_repeats)
-    cold_fts_s = latency.cold(cold_fts, QUERIES, settings.cold_repeats)
+    cold_ours_s, failed = latency.cold(cold_ours, QUERIES, settings.cold_repeats)
+    cold_plain_s, failed_plain = latency.cold(cold_plain, QUERIES, settings.cold_repeats)
+    cold_fts_s, failed_fts = latency.cold(cold_fts, QUERIES, settings.cold_repeats)
+    for text, error in (failed | failed_plain).items():
+        log(f"cold search failed: {text!r}: {error}")
+    if failed_fts:
+        raise RuntimeError(f"FTS5's cold searches failed: {failed_fts}")  # the reference itself is broken
     per_query = [
         {"kind": q.kind, "query": q.text, "fts5": q.fts, "source": q.source, "since": q.since, "until": q.until,
          "newssearch_total": search(index, search_request(q)).total, "fts5_total": fts5.search(connection, q)["total"],
          "newssearch_warm_ms": w1 * 1000, "fts5_warm_ms": w2 * 1000, "newssearch_cold_ms": c1 * 1000, "fts5_cold_ms": c2 * 1000,
-         "newssearch_cold_plain_ms": c3 * 1000}
+         "newssearch_cold_plain_ms": c3 * 1000, "newssearch_cold_error": failed.get(q.text), "newssearch_cold_plain_error": failed_plain.get(q.text)}
         for q, w1, w2, c1, c2, c3 in zip(QUERIES, warm_ours, warm_fts, cold_ours_s, cold_fts_s, cold_plain_s, strict=True)
     ]  # fmt: skip
     return {
         "newssearch": _prefixed("warm", latency_summary(warm_ours))
         | _prefixed("cold", latency_summary(cold_ours_s))
-        | _prefixed("cold_plain", latency_summary(cold_plain_s)),
+        | _prefixed("cold_plain", latency_summary(cold_plain_s))
+        | {"cold_failed": len(failed), "cold_plain_failed": len(failed_plain)},
         "fts5": _prefixed("warm", latency_summary(warm_fts)) | _prefixed("cold", latency_summary(cold_fts_s)),
         "queries": per_query,
     }

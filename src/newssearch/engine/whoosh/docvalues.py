@@ -15,6 +15,7 @@ from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import date, timedelta
+from itertools import repeat
 from typing import Any, Generic, TypeVar
 
 import numpy as np
@@ -97,8 +98,11 @@ class DocValues:
     """One index version's values, each read on first use through the caller's own reader
     (a reader belongs to one thread's searcher and is closed with it)."""
 
-    def __init__(self, version: _Version, reader: IndexReader, facets: Mapping[str, str]) -> None:
+    def __init__(self, version: _Version, reader: IndexReader, facets: Mapping[str, str], kept: bool = True) -> None:
         self._version, self._reader = version, reader
+        self.kept = kept
+        """Whether what is read serves later searches (False in a one-off process): reading
+        more than a search needs pays only when it is kept."""
         self._facets = facets  # facet name -> the field whose terms are its values
         self.filters = version.filters
         """Documents each recent filter lets through: paging or refining within one source or period is common."""
@@ -142,13 +146,13 @@ class DocValues:
         return self._version.columns.get("newest", lambda: float(self.timestamps.max(initial=0.0)))
 
     @property
-    def sketches(self) -> list[bytes]:
-        return self._version.columns.get("sketch", lambda: self._column("sketch", b""))
+    def sketches(self) -> Packed:
+        return self._version.columns.get("sketch", lambda: self._column("sketch"))
 
     @property
-    def ids(self) -> list[str]:
-        """Each document's id, from its column: a hit's id without reading its stored fields."""
-        return self._version.columns.get("id", lambda: [value.decode("utf-8") for value in self._column("id", b"")])
+    def ids(self) -> Packed:
+        """Each document's id (bytes), from its column: a hit's id without reading its stored fields."""
+        return self._version.columns.get("id", lambda: self._column("id"))
 
     def lengths(self, field: str) -> np.ndarray:
         """Words in ``field`` of each document, as BM25 sees them."""
@@ -199,13 +203,13 @@ class DocValues:
 
         return self._version.columns.get("days", load)
 
-    def _column(self, name: str, default: bytes) -> list[bytes]:
-        """A bytes column's values for every document, segment by segment: a segment where no
-        document has a value has no column file at all."""
-        values: list[bytes] = []
+    def _column(self, name: str) -> Packed:
+        """A bytes column's values for every document (b"" where none), segment by segment:
+        a segment where no document has a value has no column file at all."""
+        parts = []
         for leaf, _ in self._reader.leaf_readers():
-            values.extend(_column_bytes(leaf, name) if leaf.has_column(name) else [default] * leaf.doc_count_all())
-        return values
+            parts.append(_column_bytes(leaf, name) if leaf.has_column(name) else (b"", np.zeros(leaf.doc_count_all(), dtype=np.int64)))
+        return Packed(b"".join(data for data, _ in parts), np.concatenate([lengths for _, lengths in parts] or [np.zeros(0, dtype=np.int64)]))
 
     def _numbers(self, column: str, typecode: str) -> np.ndarray:
         """A column of numbers (Whoosh's NumericColumn, whose default is 0) for every document."""
@@ -219,15 +223,35 @@ class DocValues:
         return decoded[self._numbers(private.lengths_column(field), "B").astype(np.uint8)]
 
 
-def _column_bytes(segment: SegmentReader, column: str) -> list[bytes]:
-    """One segment's values of a VarBytesColumn, read in one piece and cut up.
+class Packed:
+    """A bytes column's values laid end to end, each cut out when asked for: a search looks
+    at a page of hits, and cutting up a million values took longer than the search."""
+
+    def __init__(self, data: bytes, lengths: np.ndarray) -> None:
+        self._data = data
+        self._ends = np.cumsum(lengths, dtype=np.int64)
+        self._starts = self._ends - lengths
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, docnum: int) -> bytes:
+        return self._data[int(self._starts[docnum]) : int(self._ends[docnum])]
+
+
+def _column_bytes(segment: SegmentReader, column: str) -> tuple[bytes, np.ndarray]:
+    """One segment's values of a VarBytesColumn, read in one piece, and their lengths.
 
     Whoosh's reader fetches each document's value with a call of its own: 21,578 calls
     and ~50 ms for Reuters' sketches, paid by every one-off ``newssearch query``.
     """
     reader = segment.column_reader(column, translate=False)
-    values = private.var_bytes(reader)
-    return list(reader) if values is None else values  # None: not Whoosh's VarBytesColumn reader
+    read = private.var_bytes(reader)
+    if read is None:  # not Whoosh's VarBytesColumn reader
+        values = list(reader)
+        return b"".join(values), np.array([len(value) for value in values], dtype=np.int64)
+    data, lengths = read
+    return data, np.array(lengths, dtype=np.int64)
 
 
 def _column_numbers(segment: SegmentReader, column: str, typecode: str) -> np.ndarray:
@@ -252,20 +276,43 @@ def _column_numbers(segment: SegmentReader, column: str, typecode: str) -> np.nd
 def postings(reader: IndexReader, field: str, text: str | bytes) -> tuple[np.ndarray, np.ndarray]:
     """The live documents with ``text`` in ``field`` and its weight (frequency times field boost) in each.
 
-    Whoosh's public per-posting calls (is_active, id, weight, next) cost more than what
-    is done with the postings; this reads the blocks (up to 128 postings) of its W3 codec.
+    Each segment's blocks are gathered as stored (private.stored_blocks) and decoded at once:
+    a word or facet value in most of a million articles has a million postings, and Whoosh's
+    decoding of them one at a time in Python took seconds.
     """
-    docnums, weights = array("l"), array("f")
+    docnums, weights = [], []
     for leaf, offset in reader.leaf_readers():
         if (field, text) not in leaf:
             continue
-        deleted = leaf.is_deleted if leaf.has_deletions() else None
-        for ids, block_weights in private.blocks(leaf.postings(field, text)):
-            for docnum, weight in zip(ids, block_weights, strict=True):
-                if not (deleted and deleted(docnum)):
-                    docnums.append(docnum + offset)
-                    weights.append(weight)
-    return np.array(docnums, dtype=np.int64), np.array(weights, dtype=np.float64)
+        gaps: list[int] = []
+        stored: list[float] = []
+        counts: list[int] = []
+        for block_gaps, block_weights, count in private.stored_blocks(leaf.postings(field, text)):
+            gaps.extend(block_gaps)
+            counts.append(count)
+            if block_weights is None or isinstance(block_weights, float):
+                stored.extend(repeat(1.0 if block_weights is None else block_weights, count))
+            else:
+                stored.extend(block_weights)
+        ids = _undelta(np.array(gaps, dtype=np.int64), np.array(counts, dtype=np.int64))
+        kept = np.array(stored, dtype=np.float32).astype(np.float64)  # Whoosh's decoded weights are 32-bit floats
+        if leaf.has_deletions():
+            live = ~np.isin(ids, np.fromiter(leaf.deleted_docs_set, dtype=np.int64))  # a set kept by patches._ClosingSegmentReader
+            ids, kept = ids[live], kept[live]
+        docnums.append(ids + offset)
+        weights.append(kept)
+    if not docnums:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    return np.concatenate(docnums), np.concatenate(weights)
+
+
+def _undelta(gaps: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Document numbers from the differences between them, which restart at each block (of ``counts`` postings)."""
+    summed = np.cumsum(gaps)
+    starts = np.cumsum(counts) - counts
+    before = np.zeros(len(counts), dtype=np.int64)
+    before[1:] = summed[starts[1:] - 1]  # what the earlier blocks add up to
+    return summed - np.repeat(before, counts)
 
 
 def places(reader: IndexReader, field: str, text: str | bytes) -> np.ndarray:
@@ -291,8 +338,9 @@ _versions: OrderedDict[tuple[object, ...], _Version] = OrderedDict()
 _lock = threading.Lock()
 
 
-def doc_values(searcher: Searcher, facets: Mapping[str, str]) -> DocValues:
-    """The values of the index version this searcher reads; ``facets``: facet name -> its field."""
+def doc_values(searcher: Searcher, facets: Mapping[str, str], one_off: bool = False) -> DocValues:
+    """The values of the index version this searcher reads; ``facets``: facet name -> its field;
+    ``one_off``: the process searches once, so nothing it reads serves a later search."""
     reader = searcher.reader()
     # A segment's values never change; its deletions do, and change its live count.
     key = tuple((leaf.segment().segment_id(), leaf.doc_count()) for leaf, _ in reader.leaf_readers())
@@ -302,4 +350,4 @@ def doc_values(searcher: Searcher, facets: Mapping[str, str]) -> DocValues:
             version = _versions[key] = _Version()
             if len(_versions) > VERSIONS_KEPT:
                 _versions.popitem(last=False)
-    return DocValues(version, reader, facets)
+    return DocValues(version, reader, facets, kept=not one_off)

@@ -25,11 +25,12 @@ class Part:
 
 
 PARTS = (
-    Part("W3LeafMatcher", "_read_ids", "docvalues.postings decodes a block of document numbers"),
-    Part("W3LeafMatcher", "_read_weights", "docvalues.postings decodes a block of weights"),
-    Part("W3LeafMatcher", "_next_block", "docvalues.postings moves to the next block"),
+    Part("W3LeafMatcher", "_read_data", "docvalues.postings reads a block as stored, to decode it with numpy"),
+    Part("W3LeafMatcher", "_data", "the block as stored: differences of document numbers, weights, values"),
+    Part("W3LeafMatcher", "_blocklength", "the block's number of postings"),
+    Part("W3LeafMatcher", "_read_ids", "values_of decodes a block of document numbers"),
+    Part("W3LeafMatcher", "_next_block", "moving to the next block"),
     Part("W3LeafMatcher", "_ids", "the decoded block's document numbers"),
-    Part("W3LeafMatcher", "_weights", "the decoded block's weights"),
     Part("W3LeafMatcher", "_read_values", "wordrank reads the word positions of chosen documents, a block at a time"),
     Part("W3LeafMatcher", "_values", "the decoded block's values (a posting's positions, encoded)"),
     Part("SegmentReader", "_storage", "docvalues reads numeric column files whole"),
@@ -54,17 +55,20 @@ PARTS = (
 )
 
 
-def blocks(matcher: Any) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
-    """The document numbers and weights of a term's postings in one segment, a block (up to 128) at a time.
+def stored_blocks(matcher: Any) -> Iterator[tuple[Sequence[int], float | Sequence[float] | None, int]]:
+    """A term's postings in one segment, a block (up to 128) at a time, as the W3 codec stores
+    them: the differences between document numbers (each block's first is the number itself),
+    the weights (None: all 1.0; a float: all that; else one per posting), and the count.
 
-    Whoosh's public per-posting calls (is_active, id, weight, next) cost more than what
-    is done with the postings. Deleted documents are included.
+    Whoosh's public per-posting calls (is_active, id, weight, next), and even its decoding
+    of a block, cost more than decoding every block at once with numpy (docvalues.postings).
+    Deleted documents are included.
     """
     matcher = getattr(matcher, "child", matcher)  # the codec's matcher under Whoosh's filter of deletions
     while matcher.is_active():
-        matcher._read_ids()
-        matcher._read_weights()
-        yield matcher._ids, matcher._weights
+        matcher._read_data()
+        gaps, weights = matcher._data[0], matcher._data[1]
+        yield gaps, weights, matcher._blocklength
         matcher._next_block()
 
 
@@ -103,20 +107,16 @@ def values_of(matcher: Any, docnums: Sequence[int]) -> Iterator[tuple[int, bytes
         matcher._next_block()
 
 
-def var_bytes(reader: Any) -> list[bytes] | None:
-    """All values of a VarBytesColumn's reader, read in one piece and cut up; None for another kind of reader.
+def var_bytes(reader: Any) -> tuple[bytes, Sequence[int]] | None:
+    """All values of a VarBytesColumn's reader, read in one piece, and the length of each;
+    None for another kind of reader.
 
     The values lie one after the other in document order, and the reader holds their lengths.
     """
     lengths = getattr(reader, "_lengths", None)
     if lengths is None:
         return None
-    data = reader._dbfile.get(reader._basepos, sum(lengths))
-    values, start = [], 0
-    for length in lengths:
-        values.append(data[start : start + length])
-        start += length
-    return values
+    return reader._dbfile.get(reader._basepos, sum(lengths)), lengths
 
 
 def segment_storage(segment: Any) -> Any:

@@ -32,9 +32,10 @@ RELATED_TERMS = 12
 """Key terms of an article's body that find the articles like it."""
 
 
-def search(searcher: Searcher, queries: QueryBuilder, schema: Schema, query: Query) -> Matches:
-    """The matches of ``query``: its window of best hits, the total, and the facets if asked."""
-    values = doc_values(searcher, facet_fields(schema))
+def search(searcher: Searcher, queries: QueryBuilder, schema: Schema, query: Query, one_off: bool = False) -> Matches:
+    """The matches of ``query``: its window of best hits, the total, and the facets if asked;
+    ``one_off``: the process searches once (docvalues.doc_values)."""
+    values = doc_values(searcher, facet_fields(schema), one_off)
     parsed = queries.parse(query.text)
     allowed = _allowed(searcher, values, schema, query)
     try:
@@ -52,7 +53,9 @@ def search(searcher: Searcher, queries: QueryBuilder, schema: Schema, query: Que
     scored = query.sort == "relevance" and bool(query.text.strip())
     ids, sketches = values.ids, values.sketches
     top = results.top_n[: query.window]
-    hits = [Match(ids[docnum], score if scored else None, _Stored(searcher, schema, docnum), sketches[docnum]) for score, docnum in top]
+    hits = [
+        Match(ids[docnum].decode("utf-8"), score if scored else None, _Stored(searcher, schema, docnum), sketches[docnum]) for score, docnum in top
+    ]
     facets = None
     if query.facets:
         facets = {name: dict(counts) for name, counts in values.count_facets(matched).items()}
@@ -64,7 +67,10 @@ def related(searcher: Searcher, schema: Schema, docnum: int, limit: int) -> Matc
     """The articles most like one: Whoosh's more-like-this on the body's key terms."""
     values = doc_values(searcher, facet_fields(schema))
     results = searcher.more_like(docnum, "body", top=limit, numterms=RELATED_TERMS)
-    hits = [Match(values.ids[hit.docnum], hit.score, _Stored(searcher, schema, hit.docnum), values.sketches[hit.docnum]) for hit in results]
+    hits = [
+        Match(values.ids[hit.docnum].decode("utf-8"), hit.score, _Stored(searcher, schema, hit.docnum), values.sketches[hit.docnum])
+        for hit in results
+    ]
     return Matches(total=len(hits), hits=hits, facets=None, snippets=_snippets(searcher, results.q))
 
 

@@ -135,7 +135,11 @@ def _every_place(
     searcher: Searcher, values: DocValues, field: str, words: tuple[str, ...], articles: int, deadline: float
 ) -> list[np.ndarray] | None:
     """Every place of each word in ``field`` (docvalues.places), kept per index version, when
-    that is worth it (PLACES_SHARE) against reading the places of ``articles`` articles; else None."""
+    that is worth it (PLACES_SHARE) against reading the places of ``articles`` articles; else None.
+    Never in a one-off process, where nothing is kept for the next search: at 50x, a common
+    pair of words has millions of places, and the proximity bonus checks a few batches."""
+    if not values.kept:
+        return None
     unread = sum(len(_postings(searcher, values, field, word)[0]) for word in set(words) if (field, word) not in values.places)
     if unread > PLACES_SHARE * articles * len(words):
         return None
