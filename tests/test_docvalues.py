@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from newssearch import SearchIndex, SearchRequest, reindex, search
 from newssearch.engine import open_engine
-from newssearch.engine.whoosh.docvalues import LRU, doc_values, postings
+from newssearch.engine.base import Query
+from newssearch.engine.whoosh.docvalues import LRU, doc_values, filtered, postings
+from newssearch.engine.whoosh.filters import whoosh_filter
 from newssearch.engine.whoosh.searching import facet_fields
 from newssearch.fields import SCHEMA
 
@@ -68,7 +71,11 @@ def test_postings_and_columns_read_whole_equal_whooshs_own_reading(tmp_path: Pat
     archive.mkdir()
 
     def write(name: str, numbers: range) -> None:
-        records = [{"id": f"{name}-{n}", "title": "Cocoa" if n % 3 else "Sugar", "body": "cocoa " * (1 + n % 4) + f"crop {n}."} for n in numbers]
+        records = [
+            {"id": f"{name}-{n}", "title": "Cocoa" if n % 3 else "Sugar", "body": "cocoa " * (1 + n % 4) + f"crop {n}.",
+             "source": ("Wire", "Paper", "Radio")[n % 3], "date": f"1987-{1 + n % 12:02d}-{1 + n % 28:02d}"}
+            for n in numbers
+        ]  # fmt: skip
         (archive / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
 
     write("a", range(300))
@@ -89,7 +96,16 @@ def test_postings_and_columns_read_whole_equal_whooshs_own_reading(tmp_path: Pat
         docnums, weights = postings(reader, field, word)
         assert dict(zip(docnums.tolist(), weights.tolist(), strict=True)) == public and docnums.tolist() == sorted(public)
     assert len(postings(reader, "body", "cocoa")[0]) == 150 + 200 + 50
-    values = doc_values(SearchIndex(tmp_path / "index").engine.searcher(), facet_fields(SCHEMA))  # type: ignore[attr-defined]
+    searcher = SearchIndex(tmp_path / "index").engine.searcher()  # type: ignore[attr-defined]
+    for filters, since, until in (
+        ({"source": ("wire",)}, None, None), ({"source": ("Wire", "radio")}, None, None), ({"source": ("nowhere",)}, None, None),
+        ({}, date(1987, 3, 1), date(1987, 5, 31)), ({}, None, date(1987, 2, 14)), ({"source": ("paper",)}, date(1987, 6, 1), None),
+    ):  # fmt: skip
+        whoosh = whoosh_filter(searcher, SCHEMA, Query(text="", window=10, filters=filters, since=since, until=until))
+        assert whoosh is not None
+        assert filtered(reader, whoosh).tolist() == sorted(searcher.docs_for_query(whoosh)), (filters, since, until)
+    assert len(filtered(reader, whoosh)) > 20
+    values = doc_values(searcher, facet_fields(SCHEMA))
     column = reader.column_reader("id", translate=False)
     assert len(values.ids) == reader.doc_count_all() and all(values.ids[n] == column[n] for n in range(reader.doc_count_all()))
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 import threading
 from array import array
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from datetime import date, timedelta
+from functools import partial, reduce
 from itertools import repeat
 from typing import Any, Generic, TypeVar
 
 import numpy as np
+from whoosh import query as q
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.reading import IndexReader, SegmentReader
 from whoosh.searching import Searcher
@@ -78,10 +80,10 @@ class _Columns(LRU[Any]):
 class Allowed:
     """The documents a filter lets through, as a set (for Whoosh's collectors) and a mask."""
 
-    def __init__(self, docs: Iterable[int], size: int) -> None:
-        self.docs = set(docs)
+    def __init__(self, docs: np.ndarray, size: int) -> None:
+        self.docs = set(docs.tolist())
         self.mask = np.zeros(size, dtype=bool)
-        self.mask[list(self.docs)] = True
+        self.mask[docs] = True
 
 
 class _Version:
@@ -304,6 +306,25 @@ def postings(reader: IndexReader, field: str, text: str | bytes) -> tuple[np.nda
     if not docnums:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
     return np.concatenate(docnums), np.concatenate(weights)
+
+
+def filtered(reader: IndexReader, clause: q.Query) -> np.ndarray:
+    """The live documents, in order, that a search's filter lets through (filters.whoosh_filter:
+    And, Or, Term, and TermRange of days), from whole postings. Whoosh's ``docs_for_query``
+    takes a call per document: a filter on one source of a million articles took seconds."""
+    if isinstance(clause, q.Term):
+        return postings(reader, clause.fieldname, clause.text)[0]
+    if isinstance(clause, q.TermRange):
+        return _union([postings(reader, clause.fieldname, text)[0] for text in private.expansion(clause, reader)])
+    if isinstance(clause, q.Or):
+        return _union([filtered(reader, child) for child in clause.subqueries])
+    if isinstance(clause, q.And):
+        return reduce(partial(np.intersect1d, assume_unique=True), [filtered(reader, child) for child in clause.subqueries])
+    raise TypeError(f"not a filter of filters.whoosh_filter: {clause!r}")
+
+
+def _union(parts: list[np.ndarray]) -> np.ndarray:
+    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
 
 def _undelta(gaps: np.ndarray, counts: np.ndarray) -> np.ndarray:

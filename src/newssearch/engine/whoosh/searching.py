@@ -18,7 +18,7 @@ from whoosh.searching import Results, Searcher
 from ...errors import QueryError
 from ...fields import Schema
 from ..base import Match, Matches, Query
-from .docvalues import Allowed, DocValues, doc_values
+from .docvalues import Allowed, DocValues, doc_values, filtered
 from .filters import whoosh_filter as _filter
 from .hits import TOO_LONG
 from .hits import Matched as _Matches
@@ -136,7 +136,7 @@ def _allowed(searcher: Searcher, values: DocValues, schema: Schema, query: Query
     whoosh_filter = _filter(searcher, schema, query)
     if whoosh_filter is None:
         return None
-    return values.filters.get(repr(whoosh_filter), lambda: Allowed(searcher.docs_for_query(whoosh_filter), values.size))
+    return values.filters.get(repr(whoosh_filter), lambda: Allowed(filtered(searcher.reader(), whoosh_filter), values.size))
 
 
 def _by_date(query: Query) -> bool | None:
