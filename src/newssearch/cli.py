@@ -164,6 +164,9 @@ def query_command(
         since=since.date() if since else None, until=until.date() if until else None, recency=recency,
         fold=not no_fold, facets=facets, correct=not as_typed,
     )  # fmt: skip
+    # numpy, if the search imports it, starts a BLAS thread per core and spins them up: CPU
+    # time only, since newssearch does no linear algebra (one process, one search).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     with _open(index_dir, schema, engine, one_off=True) as index:
         result = search(index, request)
     if as_json:
