@@ -28,7 +28,7 @@ from ...errors import QueryError
 from ...fields import Schema
 from ..base import Match, Matches, Query
 from .filters import whoosh_filter
-from .hits import TOO_LONG, Matched, Stored, snippets_of
+from .hits import TOO_LONG, Matched, Stored, few_columns, snippets_of
 from .query import SEARCH_FIELDS, QueryBuilder, WordQuery, expand
 from .ranking import AcronymWeighting
 
@@ -73,9 +73,8 @@ def search(searcher: Searcher, queries: QueryBuilder, schema: Schema, query: Que
     except TimeLimit:
         raise QueryError(TOO_LONG) from None
     best = top.results().top_n[: query.window]
-    docnums = [docnum for _, docnum in best]
-    ids, sketches = _column(reader, "id", docnums), _column(reader, "sketch", docnums)
-    hits = [Match(ids[docnum].decode("utf-8"), score, Stored(searcher, schema, docnum), sketches[docnum]) for score, docnum in best]
+    ids, sketches = few_columns(reader, [docnum for _, docnum in best])
+    hits = [Match(ids[docnum], score, Stored(searcher, schema, docnum), sketches[docnum]) for score, docnum in best]
     return Matches(total=len(matched.docs), hits=hits, facets=None, snippets=snippets_of(searcher, expanded))
 
 
@@ -89,15 +88,3 @@ def _postings(reader: IndexReader, words: WordQuery) -> int:
     """The postings of ``words`` as Whoosh's matchers would weigh them (SEVERAL_WORDS_COST)."""
     postings = sum(int(reader.doc_frequency(field, word)) for word in words.words for field in SEARCH_FIELDS)
     return postings * (SEVERAL_WORDS_COST if words.all_first and len(words.words) > 1 else 1)
-
-
-def _column(reader: IndexReader, name: str, docnums: list[int]) -> dict[int, bytes]:
-    """The values of a bytes column for a few documents, segment by segment (a segment where
-    no document has a value has no column: b"")."""
-    values: dict[int, bytes] = {}
-    for leaf, offset in reader.leaf_readers():
-        mine = [docnum for docnum in docnums if offset <= docnum < offset + leaf.doc_count_all()]
-        if mine:
-            column = leaf.column_reader(name, translate=False) if leaf.has_column(name) else None
-            values.update((docnum, column[docnum - offset] if column is not None else b"") for docnum in mine)
-    return values

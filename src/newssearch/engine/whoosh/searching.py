@@ -20,7 +20,7 @@ from ...fields import Schema
 from ..base import Match, Matches, Query
 from .docvalues import Allowed, DocValues, doc_values
 from .filters import whoosh_filter as _filter
-from .hits import TOO_LONG
+from .hits import TOO_LONG, few_columns
 from .hits import Matched as _Matches
 from .hits import Stored as _Stored
 from .hits import snippets_of as _snippets
@@ -32,8 +32,9 @@ RELATED_TERMS = 12
 """Key terms of an article's body that find the articles like it."""
 
 
-def search(searcher: Searcher, queries: QueryBuilder, schema: Schema, query: Query) -> Matches:
-    """The matches of ``query``: its window of best hits, the total, and the facets if asked."""
+def search(searcher: Searcher, queries: QueryBuilder, schema: Schema, query: Query, one_off: bool = False) -> Matches:
+    """The matches of ``query``: its window of best hits, the total, and the facets if asked.
+    ``one_off``: the only search of its process, which reads the hits' ids and sketches alone."""
     values = doc_values(searcher, facet_fields(schema))
     parsed = queries.parse(query.text)
     allowed = _allowed(searcher, values, schema, query)
@@ -50,8 +51,8 @@ def search(searcher: Searcher, queries: QueryBuilder, schema: Schema, query: Que
     except TimeLimit:
         raise QueryError(TOO_LONG) from None
     scored = query.sort == "relevance" and bool(query.text.strip())
-    ids, sketches = values.ids, values.sketches
     top = results.top_n[: query.window]
+    ids, sketches = few_columns(searcher.reader(), [docnum for _, docnum in top]) if one_off else (values.ids, values.sketches)
     hits = [Match(ids[docnum], score if scored else None, _Stored(searcher, schema, docnum), sketches[docnum]) for score, docnum in top]
     facets = None
     if query.facets:
