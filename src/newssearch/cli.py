@@ -18,7 +18,6 @@ from .engine import ENGINES, open_engine
 from .errors import NewssearchError
 from .fields import SCHEMA, Schema
 from .search import SORTS, Hit, SearchIndex, SearchRequest, SearchResult, related, search
-from .stats import index_stats
 
 if TYPE_CHECKING:
     from .indexer import ReindexReport
@@ -256,6 +255,8 @@ def stats_command(schema: Schema, index_dir: str, engine: str, as_json: bool) ->
 
     Example: newssearch stats --json
     """
+    from .stats import index_stats
+
     with _open(index_dir, schema, engine) as index:
         stats = index_stats(index)
     if as_json:
