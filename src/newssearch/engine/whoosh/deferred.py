@@ -83,6 +83,6 @@ def standing_in(deferred: dict[str, tuple[str, ...]]) -> Iterator[None]:
 
 
 with standing_in(DEFERRED):
+    import whoosh.codec.whoosh3  # noqa: F401  # whoosh.filedb.compound: shutil
     import whoosh.compat  # noqa: F401  # urllib.request
     import whoosh.query  # noqa: F401  # whoosh.reading: cached_property -> asyncio; whoosh.query.terms: morph_en
-    import whoosh.codec.whoosh3  # noqa: F401  # whoosh.filedb.compound: shutil
