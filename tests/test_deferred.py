@@ -33,8 +33,9 @@ def test_a_later_import_gets_the_real_module() -> None:
 
 
 def test_whoosh_s_own_references_act_as_the_real_modules(tmp_path: Path) -> None:
-    """cached_property asks asyncio about coroutines, whoosh.compat's urlretrieve downloads, and
-    whoosh.query.terms's variations are morph_en's, all through their stand-ins."""
+    """cached_property asks asyncio about coroutines, whoosh.compat's urlretrieve downloads,
+    whoosh.query.terms's variations are morph_en's, a compound file copies with shutil's
+    copyfileobj and a file store finds tempfile's folder, all through their stand-ins."""
     source = tmp_path / "page.txt"
     source.write_text("fetched")
     code = (
@@ -44,9 +45,13 @@ def test_whoosh_s_own_references_act_as_the_real_modules(tmp_path: Path) -> None
         "print(cached_property.asyncio.iscoroutinefunction(coroutine), cached_property.asyncio.iscoroutinefunction(print))\n"
         f"path, _ = whoosh.compat.urlretrieve({source.as_uri()!r}, {str(tmp_path / 'copy.txt')!r})\n"
         "print(open(path).read())\n"
-        "print(sorted(whoosh.query.terms.variations('render')) == sorted(whoosh.lang.morph_en.variations('render')))"
+        "print(sorted(whoosh.query.terms.variations('render')) == sorted(whoosh.lang.morph_en.variations('render')))\n"
+        "import io, tempfile, whoosh.filedb.compound, whoosh.filedb.filestore\n"
+        "copy = io.BytesIO()\n"
+        "whoosh.filedb.compound.copyfileobj(io.BytesIO(b'segment'), copy)\n"
+        "print(copy.getvalue().decode(), whoosh.filedb.filestore.tempfile.gettempdir() == tempfile.gettempdir())"
     )
-    assert run(code).splitlines() == ["True False", "fetched", "True"]
+    assert run(code).splitlines() == ["True False", "fetched", "True", "segment True"]
 
 
 def test_modules_imported_before_are_left_alone() -> None:

@@ -107,7 +107,7 @@ def test_postings_and_columns_read_whole_equal_whooshs_own_reading(tmp_path: Pat
     assert len(filtered(reader, whoosh)) > 20
     values = doc_values(searcher, facet_fields(SCHEMA))
     column = reader.column_reader("id", translate=False)
-    assert len(values.ids) == reader.doc_count_all() and all(values.ids[n] == column[n] for n in range(reader.doc_count_all()))
+    assert len(values.ids) == reader.doc_count_all() and all(values.ids[n] == column[n].decode() for n in range(reader.doc_count_all()))
 
 
 @pytest.mark.corpus

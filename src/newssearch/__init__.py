@@ -28,17 +28,17 @@ from .errors import (
     QueryError,
 )
 from .search import FacetValue, Hit, SearchIndex, SearchRequest, SearchResult, TimelineBar, get_article, related, search
-from .stats import IndexStats, index_stats
 
 if TYPE_CHECKING:
     from .indexer import ReindexReport, reindex
     from .readers import read_file
+    from .stats import IndexStats, index_stats
 
-_LAZY = {"ReindexReport": "indexer", "reindex": "indexer", "read_file": "readers"}
+_LAZY = {"ReindexReport": "indexer", "reindex": "indexer", "read_file": "readers", "IndexStats": "stats", "index_stats": "stats"}
 
 
 def __getattr__(name: str) -> Any:
-    """Import the indexer and the readers on first use (PEP 562).
+    """Import the indexer, the readers and the index's statistics on first use (PEP 562).
 
     Why: a one-off ``newssearch query`` should not pay for the indexer, the readers and
     their libraries, and importing the package used to import them all.

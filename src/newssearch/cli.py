@@ -18,7 +18,6 @@ from .engine import ENGINES, open_engine
 from .errors import NewssearchError
 from .fields import SCHEMA, Schema
 from .search import SORTS, Hit, SearchIndex, SearchRequest, SearchResult, related, search
-from .stats import index_stats
 
 if TYPE_CHECKING:
     from .indexer import ReindexReport
@@ -164,6 +163,9 @@ def query_command(
         since=since.date() if since else None, until=until.date() if until else None, recency=recency,
         fold=not no_fold, facets=facets, correct=not as_typed,
     )  # fmt: skip
+    # numpy, if the search imports it, starts a BLAS thread per core and spins them up: CPU
+    # time only, since newssearch does no linear algebra (one process, one search).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     with _open(index_dir, schema, engine, one_off=True) as index:
         result = search(index, request)
     if as_json:
@@ -253,6 +255,8 @@ def stats_command(schema: Schema, index_dir: str, engine: str, as_json: bool) ->
 
     Example: newssearch stats --json
     """
+    from .stats import index_stats
+
     with _open(index_dir, schema, engine) as index:
         stats = index_stats(index)
     if as_json:

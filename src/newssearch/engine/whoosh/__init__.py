@@ -78,7 +78,7 @@ class WhooshEngine(Engine):
             return matches
         from . import searching  # here: a one-off search that oneoff.py answers never imports numpy
 
-        return searching.search(self.searcher(), self.queries, self.schema, query, self.one_off)
+        return searching.search(self.searcher(), self.queries, self.schema, query, one_off=self.one_off)
 
     def get(self, article_id: str) -> Stored | None:
         fields = self.searcher().document(id=article_id)

@@ -1,4 +1,4 @@
-"""Whoosh imported without two standard-library packages that it imports and a search never uses.
+"""Whoosh imported without standard-library packages that it imports and a search never uses.
 
 Importing Whoosh 2.7 imports ``urllib.request`` (whoosh.compat takes ``urlretrieve`` from
 it, for a downloader newssearch never calls) and ``asyncio`` (whoosh.reading uses the
@@ -7,9 +7,11 @@ what they import in turn (http, email, ssl, concurrent.futures ...), about 70 ms
 one-off ``newssearch query``, whose whole budget is 150 ms (issue 15). Whoosh's own
 ``whoosh.lang.morph_en`` is deferred the same way: whoosh.query.terms takes ``variations``
 from it for Variations queries, which newssearch never builds, and its import compiles a
-table of English word endings (~10 ms).
+table of English word endings (~10 ms). So are ``shutil`` (whoosh.filedb.compound takes
+``copyfileobj`` from it to write a compound file; it imports bz2 and lzma) and ``tempfile``
+(whoosh.filedb.filestore, for temporary storage): about 4 ms, and only a writer uses them.
 
-How: while this module imports the Whoosh modules that import them, each of the two is a
+How: while this module imports the Whoosh modules that import them, each is a
 stand-in module in ``sys.modules`` that imports the real one when an attribute of it is
 first used (``urlretrieve`` is a function that does so when called). Right after, the
 stand-ins leave ``sys.modules``: any later ``import asyncio``, in newssearch or a library,
@@ -28,7 +30,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-DEFERRED = {"urllib.request": ("urlretrieve",), "asyncio": (), "whoosh.lang.morph_en": ("variations",)}
+DEFERRED = {
+    "urllib.request": ("urlretrieve",),
+    "asyncio": (),
+    "whoosh.lang.morph_en": ("variations",),
+    "tempfile": (),
+    "shutil": ("copyfileobj",),
+}
 """Module -> the names Whoosh's modules take from it with ``from ... import`` (functions)."""
 
 
@@ -75,5 +83,6 @@ def standing_in(deferred: dict[str, tuple[str, ...]]) -> Iterator[None]:
 
 
 with standing_in(DEFERRED):
+    import whoosh.codec.whoosh3  # noqa: F401  # whoosh.filedb.compound: shutil
     import whoosh.compat  # noqa: F401  # urllib.request
     import whoosh.query  # noqa: F401  # whoosh.reading: cached_property -> asyncio; whoosh.query.terms: morph_en

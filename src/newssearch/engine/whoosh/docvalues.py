@@ -148,13 +148,13 @@ class DocValues:
         return self._version.columns.get("newest", lambda: float(self.timestamps.max(initial=0.0)))
 
     @property
-    def sketches(self) -> Packed:
+    def sketches(self) -> Packed[bytes]:
         return self._version.columns.get("sketch", lambda: self._column("sketch"))
 
     @property
-    def ids(self) -> Packed:
-        """Each document's id (bytes), from its column: a hit's id without reading its stored fields."""
-        return self._version.columns.get("id", lambda: self._column("id"))
+    def ids(self) -> Packed[str]:
+        """Each document's id, from its column: a hit's id without reading its stored fields."""
+        return self._version.columns.get("id", lambda: self._column("id").decoded())
 
     def lengths(self, field: str) -> np.ndarray:
         """Words in ``field`` of each document, as BM25 sees them."""
@@ -205,7 +205,7 @@ class DocValues:
 
         return self._version.columns.get("days", load)
 
-    def _column(self, name: str) -> Packed:
+    def _column(self, name: str) -> Packed[bytes]:
         """A bytes column's values for every document (b"" where none), segment by segment:
         a segment where no document has a value has no column file at all."""
         parts = []
@@ -225,20 +225,25 @@ class DocValues:
         return decoded[self._numbers(private.lengths_column(field), "B").astype(np.uint8)]
 
 
-class Packed:
-    """A bytes column's values laid end to end, each cut out when asked for: a search looks
-    at a page of hits, and cutting up a million values took longer than the search."""
+class Packed(Generic[V]):
+    """A bytes column's values laid end to end, each cut out (and decoded, for text) when asked
+    for: a search looks at a page of hits, and cutting up a million values took longer than the search."""
 
-    def __init__(self, data: bytes, lengths: np.ndarray) -> None:
-        self._data = data
+    def __init__(self, data: bytes, lengths: np.ndarray, text: bool = False) -> None:
+        self._data, self._lengths, self._text = data, lengths, text
         self._ends = np.cumsum(lengths, dtype=np.int64)
         self._starts = self._ends - lengths
+
+    def decoded(self) -> Packed[str]:
+        """The same values as text (UTF-8)."""
+        return Packed(self._data, self._lengths, text=True)
 
     def __len__(self) -> int:
         return len(self._ends)
 
-    def __getitem__(self, docnum: int) -> bytes:
-        return self._data[int(self._starts[docnum]) : int(self._ends[docnum])]
+    def __getitem__(self, docnum: int) -> V:
+        value = self._data[int(self._starts[docnum]) : int(self._ends[docnum])]
+        return value.decode("utf-8") if self._text else value  # type: ignore[return-value]
 
 
 def _column_bytes(segment: SegmentReader, column: str) -> tuple[bytes, np.ndarray]:

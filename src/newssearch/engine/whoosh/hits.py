@@ -10,6 +10,7 @@ from typing import Any
 
 from whoosh import query as q
 from whoosh.collectors import Collector, TimeLimit, WrappingCollector
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from ...fields import Schema
@@ -61,6 +62,24 @@ class Stored(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._loaded())
+
+
+def few_columns(reader: IndexReader, docnums: list[int]) -> tuple[dict[int, str], dict[int, bytes]]:
+    """The ids and near-duplicate sketches of a few documents, read for them alone: a process that
+    searches once would read the whole columns (docvalues.py) for a page of hits."""
+    return {docnum: value.decode("utf-8") for docnum, value in _column(reader, "id", docnums).items()}, _column(reader, "sketch", docnums)
+
+
+def _column(reader: IndexReader, name: str, docnums: list[int]) -> dict[int, bytes]:
+    """The values of a bytes column for a few documents, segment by segment (a segment where
+    no document has a value has no column: b"")."""
+    values: dict[int, bytes] = {}
+    for leaf, offset in reader.leaf_readers():
+        mine = [docnum for docnum in docnums if offset <= docnum < offset + leaf.doc_count_all()]
+        if mine:
+            column = leaf.column_reader(name, translate=False) if leaf.has_column(name) else None
+            values.update((docnum, column[docnum - offset] if column is not None else b"") for docnum in mine)
+    return values
 
 
 def snippets_of(searcher: Searcher, query: q.Query) -> Callable[[list[Match]], list[str]]:

@@ -12,9 +12,10 @@ ranking.AcronymWeighting (tests/test_oneoff.py compares both paths).
 
 Only where that is cheaper: in order of relevance (a date order or the recency blend read
 a column of every article), without facets (counted over every article), and for plain
-words in at most MAX_POSTINGS places, without minus words (``_has_and_not``) (Whoosh's matchers cost microseconds a posting where
-numpy costs nanoseconds; past that its import and the columns pay for themselves). Any other search is None
-here, and goes the usual way.
+words in few enough places for their shape (MAX_POSTINGS, COSTS), without minus words
+(``_has_and_not``) (Whoosh's matchers cost microseconds a posting where numpy costs
+nanoseconds; past that its import pays for itself). Any other search is None here, and
+goes the usual way.
 """
 
 from __future__ import annotations
@@ -28,21 +29,27 @@ from ...errors import QueryError
 from ...fields import Schema
 from ..base import Match, Matches, Query
 from .filters import whoosh_filter
-from .hits import TOO_LONG, Matched, Stored, snippets_of
+from .hits import TOO_LONG, Matched, Stored, few_columns, snippets_of
 from .query import SEARCH_FIELDS, QueryBuilder, WordQuery, expand
 from .ranking import AcronymWeighting
 
-MAX_POSTINGS = 10_000
+MAX_POSTINGS = 20_000
 POSTINGS_PER_ARTICLE = 0.25
-"""How many postings of a query's plain words (headline and body) Whoosh's matchers beat the
-usual path: MAX_POSTINGS, plus POSTINGS_PER_ARTICLE for each article of the index, whose
-columns the usual path reads. Whoosh costs about 8 µs a posting (a word, a phrase, a
-question); the usual path about 80 ms (numpy) and 2 µs an article. Measured one process
-per search: on Reuters (21,578 articles) ``said``, 15,646 postings, 121 against 135 ms; at
-10x, ``shares``, 46,460 postings, 431 against 546 ms, and ``said``, 156,460, 1,022 against 622 ms."""
-SEVERAL_WORDS_COST = 3
-"""A short query of several words costs Whoosh about three times as much a posting: each word,
-all of them, the words close together (query.py)."""
+"""How many postings of a single word (headline and body) Whoosh's matchers beat the usual
+path: MAX_POSTINGS, plus POSTINGS_PER_ARTICLE for each article of the index, over which the
+usual path builds its arrays. Whoosh costs about 3 µs a posting of a single word; the usual
+path about 75 ms (numpy, started with one BLAS thread: cli.py), and it reads the hits' ids
+and sketches alone (hits.few_columns). Measured one process per search on Reuters (21,578
+articles), CPU on the shared machine: ``shares``, 4,646 postings, 201 against 254 ms; the
+same for the other shapes with their costs below (COSTS)."""
+COSTS = {"word": 1, "phrase": 2, "sentence": 3, "several": 5}
+"""What a posting costs Whoosh, against one of a single word: a "phrase" reads positions; a
+sentence (more than ALL_WORDS_MAX words, query.py) sums each word's score in each field; a
+short query of several words scores each word, all of them and the words close together.
+Measured as above: ``"net loss"``, 7,700 postings, about 5 µs each; ``why are coffee prices
+falling in brazil``, 6,439, 237 against 295 ms, and ``what did the bundesbank say about
+interest rates``, 12,578, 305 against 265 ms (about 9 µs each); ``gold mine``, 1,108, 210
+against 262 ms, and ``oil prices``, 5,957, 288 against 270 ms (about 15 µs each)."""
 
 
 def search(searcher: Searcher, queries: QueryBuilder, schema: Schema, query: Query) -> Matches | None:
@@ -73,9 +80,8 @@ def search(searcher: Searcher, queries: QueryBuilder, schema: Schema, query: Que
     except TimeLimit:
         raise QueryError(TOO_LONG) from None
     best = top.results().top_n[: query.window]
-    docnums = [docnum for _, docnum in best]
-    ids, sketches = _column(reader, "id", docnums), _column(reader, "sketch", docnums)
-    hits = [Match(ids[docnum].decode("utf-8"), score, Stored(searcher, schema, docnum), sketches[docnum]) for score, docnum in best]
+    ids, sketches = few_columns(reader, [docnum for _, docnum in best])
+    hits = [Match(ids[docnum], score, Stored(searcher, schema, docnum), sketches[docnum]) for score, docnum in best]
     return Matches(total=len(matched.docs), hits=hits, facets=None, snippets=snippets_of(searcher, expanded))
 
 
@@ -86,18 +92,14 @@ def _has_and_not(node: q.Query) -> bool:
 
 
 def _postings(reader: IndexReader, words: WordQuery) -> int:
-    """The postings of ``words`` as Whoosh's matchers would weigh them (SEVERAL_WORDS_COST)."""
+    """The postings of ``words`` as Whoosh's matchers would weigh them (COSTS)."""
     postings = sum(int(reader.doc_frequency(field, word)) for word in words.words for field in SEARCH_FIELDS)
-    return postings * (SEVERAL_WORDS_COST if words.all_first and len(words.words) > 1 else 1)
+    return postings * COSTS[_shape(words)]
 
 
-def _column(reader: IndexReader, name: str, docnums: list[int]) -> dict[int, bytes]:
-    """The values of a bytes column for a few documents, segment by segment (a segment where
-    no document has a value has no column: b"")."""
-    values: dict[int, bytes] = {}
-    for leaf, offset in reader.leaf_readers():
-        mine = [docnum for docnum in docnums if offset <= docnum < offset + leaf.doc_count_all()]
-        if mine:
-            column = leaf.column_reader(name, translate=False) if leaf.has_column(name) else None
-            values.update((docnum, column[docnum - offset] if column is not None else b"") for docnum in mine)
-    return values
+def _shape(words: WordQuery) -> str:
+    if words.phrase:
+        return "phrase"
+    if len(words.words) == 1:
+        return "word"
+    return "several" if words.all_first else "sentence"

@@ -20,7 +20,7 @@ from ...fields import Schema
 from ..base import Match, Matches, Query
 from .docvalues import Allowed, DocValues, doc_values, filtered
 from .filters import whoosh_filter as _filter
-from .hits import TOO_LONG
+from .hits import TOO_LONG, few_columns
 from .hits import Matched as _Matches
 from .hits import Stored as _Stored
 from .hits import snippets_of as _snippets
@@ -33,8 +33,9 @@ RELATED_TERMS = 12
 
 
 def search(searcher: Searcher, queries: QueryBuilder, schema: Schema, query: Query, one_off: bool = False) -> Matches:
-    """The matches of ``query``: its window of best hits, the total, and the facets if asked;
-    ``one_off``: the process searches once (docvalues.doc_values)."""
+    """The matches of ``query``: its window of best hits, the total, and the facets if asked.
+    ``one_off``: the only search of its process, which reads only what it needs (the hits'
+    ids and sketches alone; docvalues.doc_values)."""
     values = doc_values(searcher, facet_fields(schema), one_off)
     parsed = queries.parse(query.text)
     allowed = _allowed(searcher, values, schema, query)
@@ -51,11 +52,9 @@ def search(searcher: Searcher, queries: QueryBuilder, schema: Schema, query: Que
     except TimeLimit:
         raise QueryError(TOO_LONG) from None
     scored = query.sort == "relevance" and bool(query.text.strip())
-    ids, sketches = values.ids, values.sketches
     top = results.top_n[: query.window]
-    hits = [
-        Match(ids[docnum].decode("utf-8"), score if scored else None, _Stored(searcher, schema, docnum), sketches[docnum]) for score, docnum in top
-    ]
+    ids, sketches = few_columns(searcher.reader(), [docnum for _, docnum in top]) if one_off else (values.ids, values.sketches)
+    hits = [Match(ids[docnum], score if scored else None, _Stored(searcher, schema, docnum), sketches[docnum]) for score, docnum in top]
     facets = None
     if query.facets:
         facets = {name: dict(counts) for name, counts in values.count_facets(matched).items()}
@@ -67,10 +66,7 @@ def related(searcher: Searcher, schema: Schema, docnum: int, limit: int) -> Matc
     """The articles most like one: Whoosh's more-like-this on the body's key terms."""
     values = doc_values(searcher, facet_fields(schema))
     results = searcher.more_like(docnum, "body", top=limit, numterms=RELATED_TERMS)
-    hits = [
-        Match(values.ids[hit.docnum].decode("utf-8"), hit.score, _Stored(searcher, schema, hit.docnum), values.sketches[hit.docnum])
-        for hit in results
-    ]
+    hits = [Match(values.ids[hit.docnum], hit.score, _Stored(searcher, schema, hit.docnum), values.sketches[hit.docnum]) for hit in results]
     return Matches(total=len(hits), hits=hits, facets=None, snippets=_snippets(searcher, results.q))
 
 

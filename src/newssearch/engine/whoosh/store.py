@@ -12,7 +12,6 @@ import fcntl
 import json
 import os
 import re
-import shutil
 import threading
 import time
 import weakref
@@ -206,6 +205,8 @@ def remove_debris(index: FileIndex) -> None:
 
     A crash leaves them harmless (the next commit removes them), but a full disk stays full.
     """
+    import shutil  # here: a search never removes anything, and shutil imports the compression modules
+
     toc = TOC.read(index.storage, index.indexname)
     whoosh_index.clean_files(index.storage, index.indexname, toc.generation, toc.segments)
     for leftover in Path(index.storage.folder).glob(f"{index.indexname}*.tmp"):
