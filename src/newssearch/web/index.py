@@ -14,7 +14,7 @@ from ..search import SearchIndex, SearchRequest, search
 WARM_UP = (SearchRequest("news", facets=True), SearchRequest("nwes"))
 """Searches that read what the searches of a server process need once per index version:
 the facet, date and id columns and the field lengths, then the spelling dictionary (a
-misspelt word is respelled). At 10x that is 2 s of CPU, paid by a user's first
+misspelt word is respelled). At 10x that is 1.2 s of CPU, paid by a user's first
 search in each process otherwise."""
 
 
