@@ -38,8 +38,9 @@ def serve(
 class _Gunicorn(BaseApplication):
     """Gunicorn started from Python with this app and these settings, not from its command line.
 
-    Each worker process opens the index on its first search and closes it when it exits
-    (gunicorn's worker_exit hook runs in the worker), so its files are freed explicitly.
+    Each worker process opens and warms its index before it answers (post_worker_init)
+    and closes it when it exits (worker_exit; both hooks run in the worker), so no user's
+    search waits for the reading of columns, and the files are freed explicitly.
     """
 
     def __init__(self, app: Flask, **settings: Any) -> None:
@@ -49,7 +50,11 @@ class _Gunicorn(BaseApplication):
     def load_config(self) -> None:
         for name, value in self.settings.items():
             self.cfg.set(name, value)
+        self.cfg.set("post_worker_init", self._post_worker_init)
         self.cfg.set("worker_exit", self._worker_exit)
+
+    def _post_worker_init(self, worker: Any) -> None:
+        app_index(self.app).warm()
 
     def _worker_exit(self, server: Any, worker: Any) -> None:
         app_index(self.app).close()
