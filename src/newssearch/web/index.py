@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from flask import Flask, current_app
 
 from ..engine import open_engine
-from ..errors import NewssearchError
 from ..fields import Schema
 from ..search import SearchIndex, SearchRequest, search
 
@@ -26,19 +26,21 @@ class LazyIndex:
         self.schema = schema  # the page's filters, labels and facets
         self.engine = engine  # open_engine's kind: None leaves it to NEWSSEARCH_ENGINE
         self._index: SearchIndex | None = None
+        self._lock = threading.Lock()  # the warm-up thread and the first requests open it once
 
     def get(self) -> SearchIndex:
-        if self._index is None:
-            self._index = SearchIndex(self.index_dir, self.schema, open_engine(self.index_dir, self.schema, self.engine))
-        return self._index
+        with self._lock:
+            if self._index is None:
+                self._index = SearchIndex(self.index_dir, self.schema, open_engine(self.index_dir, self.schema, self.engine))
+            return self._index
 
     def warm(self) -> bool:
         """Open the index and run WARM_UP, as a server process does before it answers anyone;
-        False when there is no index to warm yet (the first search says what to do)."""
+        False when there is no index to warm yet, or it fails: the first search says what to do."""
         try:
             for request in WARM_UP:
                 search(self.get(), request)
-        except NewssearchError:
+        except Exception:  # noqa: BLE001  best effort: a user's search meets the same fault and reports it
             return False
         return True
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +39,11 @@ def serve(
 class _Gunicorn(BaseApplication):
     """Gunicorn started from Python with this app and these settings, not from its command line.
 
-    Each worker process opens and warms its index before it answers (post_worker_init)
-    and closes it when it exits (worker_exit; both hooks run in the worker), so no user's
-    search waits for the reading of columns, and the files are freed explicitly.
+    Each worker process opens and warms its index in a thread as it starts (post_worker_init)
+    and closes it when it exits (worker_exit; both hooks run in the worker), so users' searches
+    rarely wait for the reading of columns, and the files are freed explicitly. The warm-up
+    does not hold up the worker's start: gunicorn kills a worker silent for 30 s, and on a
+    large archive a worker that warmed first would be killed and started again for ever.
     """
 
     def __init__(self, app: Flask, **settings: Any) -> None:
@@ -53,8 +56,10 @@ class _Gunicorn(BaseApplication):
         self.cfg.set("post_worker_init", self._post_worker_init)
         self.cfg.set("worker_exit", self._worker_exit)
 
-    def _post_worker_init(self, worker: Any) -> None:
-        app_index(self.app).warm()
+    def _post_worker_init(self, worker: Any) -> threading.Thread:
+        warming = threading.Thread(target=app_index(self.app).warm, name="warm-up", daemon=True)
+        warming.start()
+        return warming
 
     def _worker_exit(self, server: Any, worker: Any) -> None:
         app_index(self.app).close()
