@@ -320,16 +320,23 @@ def filtered(reader: IndexReader, clause: q.Query) -> np.ndarray:
     if isinstance(clause, q.Term):
         return postings(reader, clause.fieldname, clause.text)[0]
     if isinstance(clause, q.TermRange):
-        return _union([postings(reader, clause.fieldname, text)[0] for text in private.expansion(clause, reader)])
+        return _union([postings(reader, clause.fieldname, text)[0] for text in private.expansion(clause, reader)], reader.doc_count_all())
     if isinstance(clause, q.Or):
-        return _union([filtered(reader, child) for child in clause.subqueries])
+        return _union([filtered(reader, child) for child in clause.subqueries], reader.doc_count_all())
     if isinstance(clause, q.And):
         return reduce(partial(np.intersect1d, assume_unique=True), [filtered(reader, child) for child in clause.subqueries])
     raise TypeError(f"not a filter of filters.whoosh_filter: {clause!r}")
 
 
-def _union(parts: list[np.ndarray]) -> np.ndarray:
-    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+def _union(parts: list[np.ndarray], size: int) -> np.ndarray:
+    """The documents in any of ``parts`` (each in order), in order: through a mask, as sorting
+    or hashing a million document numbers takes far longer."""
+    if len(parts) == 1:
+        return parts[0]
+    mask = np.zeros(size, dtype=bool)
+    for part in parts:
+        mask[part] = True
+    return np.flatnonzero(mask)
 
 
 def _undelta(gaps: np.ndarray, counts: np.ndarray) -> np.ndarray:
