@@ -316,7 +316,7 @@ def postings(reader: IndexReader, field: str, text: str | bytes) -> tuple[np.nda
 def filtered(reader: IndexReader, clause: q.Query) -> np.ndarray:
     """The live documents, in order, that a search's filter lets through (filters.whoosh_filter:
     And, Or, Term, and TermRange of days), from whole postings. Whoosh's ``docs_for_query``
-    takes a call per document: a filter on one source of a million articles took seconds."""
+    takes a call per document: 0.09-0.16 s of CPU for one source of 215,771 articles, against 0.03 s."""
     if isinstance(clause, q.Term):
         return postings(reader, clause.fieldname, clause.text)[0]
     if isinstance(clause, q.TermRange):
