@@ -283,9 +283,10 @@ def _column_numbers(segment: SegmentReader, column: str, typecode: str) -> np.nd
 def postings(reader: IndexReader, field: str, text: str | bytes) -> tuple[np.ndarray, np.ndarray]:
     """The live documents with ``text`` in ``field`` and its weight (frequency times field boost) in each.
 
-    Each segment's blocks are gathered as stored (private.stored_blocks) and decoded at once:
-    a word or facet value in most of a million articles has a million postings, and Whoosh's
-    decoding of them one at a time in Python took seconds.
+    Each segment's blocks are gathered as stored (private.stored_blocks) and decoded at once
+    with numpy, not posting by posting in Python: the 1.2 million postings of the 10x
+    archive's facets take 0.54-0.57 s of CPU so, against 0.75-0.94 s (what is left is
+    Whoosh's reading of each block).
     """
     docnums, weights = [], []
     for leaf, offset in reader.leaf_readers():
