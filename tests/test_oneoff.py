@@ -95,7 +95,6 @@ def test_words_in_too_many_places_go_the_usual_way(sample_index: SearchIndex, mo
     engine = sample_index.engine
     parsed = engine.queries.parse("nuclear treaty")  # type: ignore[attr-defined]
     postings = oneoff._postings(engine.searcher().reader(), parsed.words)  # type: ignore[attr-defined]
-    monkeypatch.setattr(oneoff, "POSTINGS_PER_ARTICLE", 0)
     monkeypatch.setattr(oneoff, "MAX_POSTINGS", postings)
     assert answered_here(sample_index, "nuclear treaty")
     monkeypatch.setattr(oneoff, "MAX_POSTINGS", postings - 1)

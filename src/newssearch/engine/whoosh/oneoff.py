@@ -33,15 +33,16 @@ from .hits import TOO_LONG, Matched, Stored, few_columns, snippets_of
 from .query import SEARCH_FIELDS, QueryBuilder, WordQuery, expand
 from .ranking import AcronymWeighting
 
-MAX_POSTINGS = 20_000
-POSTINGS_PER_ARTICLE = 0.25
+MAX_POSTINGS = 25_000
 """How many postings of a single word (headline and body) Whoosh's matchers beat the usual
-path: MAX_POSTINGS, plus POSTINGS_PER_ARTICLE for each article of the index, over which the
-usual path builds its arrays. Whoosh costs about 3 µs a posting of a single word; the usual
-path about 75 ms (numpy, started with one BLAS thread: cli.py), and it reads the hits' ids
-and sketches alone (hits.few_columns). Measured one process per search on Reuters (21,578
-articles), CPU on the shared machine: ``shares``, 4,646 postings, 201 against 254 ms; the
-same for the other shapes with their costs below (COSTS)."""
+path (numpy, started with one BLAS thread: cli.py; it reads the hits' ids and sketches alone,
+hits.few_columns). Both grow with the archive, so the limit does not: at 1x the usual path
+costs about 75 ms over the process's floor and Whoosh about 3 µs a posting; at 10x about
+200 ms and 10 µs. Measured one process per search, CPU: on Reuters (21,578 articles)
+``shares``, 4,646 postings, 201 against 254 ms; at 10x (215,771 articles), ``dollar``,
+14,940 postings, 347 against 377 ms, and ``shares``, about 46,000, 727 against 417 ms.
+A limit that grew with the archive (0.25 an article) sent ``shares`` through Whoosh's
+matchers at 50x: 1.7 s."""
 COSTS = {"word": 1, "phrase": 2, "sentence": 3, "several": 5}
 """What a posting costs Whoosh, against one of a single word: a "phrase" reads positions; a
 sentence (more than ALL_WORDS_MAX words, query.py) sums each word's score in each field; a
@@ -60,7 +61,7 @@ def search(searcher: Searcher, queries: QueryBuilder, schema: Schema, query: Que
     if _has_and_not(parsed.query):
         return None
     reader = searcher.reader()
-    if parsed.words is not None and _postings(reader, parsed.words) > MAX_POSTINGS + POSTINGS_PER_ARTICLE * reader.doc_count_all():
+    if parsed.words is not None and _postings(reader, parsed.words) > MAX_POSTINGS:
         return None
     allowed = None
     if (filtered := whoosh_filter(searcher, schema, query)) is not None:
