@@ -38,6 +38,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newssearch import NewssearchError, SearchIndex, reindex
+from newssearch.engine.whoosh.docvalues import doc_values
+from newssearch.engine.whoosh.searching import facet_fields
 from newssearch.fields import SCHEMA
 from newssearch.search import RESULT_WINDOW, TimelineBar
 from newssearch.web import create_app
@@ -559,6 +561,9 @@ def test_a_server_worker_warms_its_index_as_it_starts_and_starts_without_one(tmp
     assert "newssearch reindex" in api(app.test_client(), "/api/search?q=walrus", status=503)["error"]
     reindex(write_articles(tmp_path / "archive", "walrus"), tmp_path / "index")
     assert app_index(app).warm()
+    engine = app_index(app).get().engine
+    read = doc_values(engine.searcher(), facet_fields(SCHEMA))._version.columns  # type: ignore[attr-defined]
+    assert "timestamp" in read and any(key[0] == "facets" for key in read._values if isinstance(key, tuple))  # columns read once, here
     assert api(app.test_client(), "/api/search?q=walrus")["total"] == 1
 
 

@@ -35,7 +35,7 @@ class LazyIndex:
             return self._index
 
     def warm(self) -> bool:
-        """Open the index and run WARM_UP, as a server process does before it answers anyone;
+        """Open the index and run WARM_UP, as a server process does in a thread as it starts;
         False when there is no index to warm yet, or it fails: the first search says what to do."""
         try:
             for request in WARM_UP:
