@@ -7,12 +7,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from newssearch import SearchIndex, SearchRequest, reindex, search
 from newssearch.engine import open_engine
 from newssearch.engine.base import Query
-from newssearch.engine.whoosh import wordrank
+from newssearch.engine.whoosh import docvalues, wordrank
 from newssearch.engine.whoosh.docvalues import LRU, doc_values, filtered, postings
 from newssearch.engine.whoosh.filters import whoosh_filter
 from newssearch.engine.whoosh.searching import facet_fields
@@ -65,10 +66,8 @@ def test_values_follow_each_reindex_including_deletions(tmp_path: Path) -> None:
     assert doc_values(index.engine.searcher(), facet_fields(SCHEMA)).timestamps is not first.timestamps
 
 
-def test_postings_and_columns_read_whole_equal_whooshs_own_reading(tmp_path: Path) -> None:
-    """docvalues decodes whole blocks with numpy and cuts bytes columns lazily: the same
-    documents, weights and values as Whoosh's per-posting and per-document calls, across
-    blocks (128 postings each), segments and deleted documents."""
+def _index_with_deletions(tmp_path: Path) -> Path:
+    """An index of several segments, with deleted documents, whose words span several blocks (128 postings each)."""
     archive = tmp_path / "archive"
     archive.mkdir()
 
@@ -86,7 +85,15 @@ def test_postings_and_columns_read_whole_equal_whooshs_own_reading(tmp_path: Pat
     write("a", range(0, 300, 2))  # half of a's articles go: deletions in the first segment
     write("c", range(50))
     reindex(archive, tmp_path / "index")
-    reader = SearchIndex(tmp_path / "index").engine.searcher().reader()  # type: ignore[attr-defined]
+    return tmp_path / "index"
+
+
+def test_postings_and_columns_read_whole_equal_whooshs_own_reading(tmp_path: Path) -> None:
+    """docvalues decodes whole blocks with numpy and cuts bytes columns lazily: the same
+    documents, weights and values as Whoosh's per-posting and per-document calls, across
+    blocks, segments and deleted documents."""
+    index_dir = _index_with_deletions(tmp_path)
+    reader = SearchIndex(index_dir).engine.searcher().reader()  # type: ignore[attr-defined]
     assert len(list(reader.leaf_readers())) > 1 and reader.has_deletions()
     for field, word in (("body", "cocoa"), ("title", "cocoa"), ("body", "crop"), ("body", "nowhere")):
         public = {}
@@ -98,7 +105,7 @@ def test_postings_and_columns_read_whole_equal_whooshs_own_reading(tmp_path: Pat
         docnums, weights = postings(reader, field, word)
         assert dict(zip(docnums.tolist(), weights.tolist(), strict=True)) == public and docnums.tolist() == sorted(public)
     assert len(postings(reader, "body", "cocoa")[0]) == 150 + 200 + 50
-    searcher = SearchIndex(tmp_path / "index").engine.searcher()  # type: ignore[attr-defined]
+    searcher = SearchIndex(index_dir).engine.searcher()  # type: ignore[attr-defined]
     for filters, since, until in (
         ({"source": ("wire",)}, None, None), ({"source": ("Wire", "radio")}, None, None), ({"source": ("nowhere",)}, None, None),
         ({}, date(1987, 3, 1), date(1987, 5, 31)), ({}, None, date(1987, 2, 14)), ({"source": ("paper",)}, date(1987, 6, 1), None),
@@ -110,6 +117,27 @@ def test_postings_and_columns_read_whole_equal_whooshs_own_reading(tmp_path: Pat
     values = doc_values(searcher, facet_fields(SCHEMA))
     column = reader.column_reader("id", translate=False)
     assert len(values.ids) == reader.doc_count_all() and all(values.ids[n] == column[n].decode() for n in range(reader.doc_count_all()))
+
+
+@pytest.mark.parametrize("share", [0.0, 0.02, 0.3, 1.0])
+def test_facets_counted_from_either_side_equal_a_count_of_each_values_documents(
+    tmp_path: Path, share: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FacetTable counts a small match set from the documents' side and a large one from
+    the values' side: both give, for every match set, each value's documents in it counted
+    one by one, on an index with several segments and deleted documents."""
+    searcher = SearchIndex(_index_with_deletions(tmp_path)).engine.searcher()  # type: ignore[attr-defined]
+    reader, fields = searcher.reader(), facet_fields(SCHEMA)
+    live = np.array(sorted(reader.all_doc_ids()), dtype=np.int64)
+    docs = np.sort(np.random.default_rng(7).choice(live, int(len(live) * share), replace=False))
+    expected = {}
+    for name, field in fields.items():
+        members = {term.decode(): set(postings(reader, field, term)[0].tolist()) for term in reader.lexicon(field)}
+        expected[name] = {value: n for value, ids in members.items() if (n := len(ids & set(docs.tolist())))}
+    table = doc_values(searcher, fields).facets
+    monkeypatch.setattr(docvalues, "BY_DOCUMENT_SHARE", 1)  # every match set smaller than the index counts as small
+    assert table.count(docs, by_document=True) == table.count(docs, by_document=False) == expected
+    assert sum(expected["source"].values()) == len(docs)  # an article has one source: each counted once
 
 
 @pytest.mark.corpus

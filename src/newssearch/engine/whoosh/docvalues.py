@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import threading
 from array import array
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from datetime import date, timedelta
-from functools import partial, reduce
+from functools import cached_property, partial, reduce
 from itertools import repeat
 from typing import Any, Generic, TypeVar
 
@@ -33,6 +33,8 @@ POSTINGS_KEPT = 8_000_000
 """Decoded postings kept per index version (8 bytes each: 64 MB)."""
 POSITIONS_KEPT = 4_000_000
 """Decoded word positions kept per index version (8 bytes each: 32 MB)."""
+BY_DOCUMENT_SHARE = 10
+"""Facets of a match set smaller than 1/BY_DOCUMENT_SHARE of the index are counted from its documents' side."""
 VERSIONS_KEPT = 2
 """A server thread may still read the previous version for a moment after a reindex."""
 
@@ -119,19 +121,20 @@ class DocValues:
         return int(self._reader.doc_count_all())
 
     @property
-    def facets(self) -> dict[str, list[tuple[str, np.ndarray]]]:
-        """Facet name -> each value in the index with the documents that have it.
+    def facets(self) -> FacetTable:
+        """Every value of every facet with the documents that have it.
 
         Read from the terms of the facet's field, a block of postings at a time: its column
         would be read one call per document. An article has one source, year and month,
         and any number of tags."""
 
-        def load() -> dict[str, list[tuple[str, np.ndarray]]]:
+        def load() -> FacetTable:
             reader = self._reader
-            return {
+            facets = {
                 name: [(term.decode("utf-8"), postings(reader, field, term)[0]) for term in reader.lexicon(field)]
                 for name, field in self._facets.items()
             }
+            return FacetTable(facets, self.size)
 
         return self._version.columns.get(("facets", *self._facets.items()), load)
 
@@ -160,15 +163,9 @@ class DocValues:
         """Words in ``field`` of each document, as BM25 sees them."""
         return self._version.columns.get(("length", field), lambda: self._lengths(field))
 
-    def count_facets(self, docs: np.ndarray) -> dict[str, Counter[str]]:
+    def count_facets(self, docs: np.ndarray) -> dict[str, dict[str, int]]:
         """How many of ``docs`` have each value of each facet (an article counts once per tag)."""
-        chosen = np.zeros(self.size, dtype=bool)
-        chosen[docs] = True
-        counts = {}
-        for name, values in self.facets.items():
-            counted = ((value, int(np.count_nonzero(chosen[members]))) for value, members in values)
-            counts[name] = Counter({value: count for value, count in counted if count})
-        return counts
+        return self.facets.count(docs, by_document=self.kept)
 
     def by_date(self, docs: np.ndarray, newest_first: bool, scores: np.ndarray) -> np.ndarray:
         """``docs`` in date order; undated articles last either way. Ties (the same time, or
@@ -223,6 +220,62 @@ class DocValues:
         column of its own, decoded here through a table of the 256 values."""
         decoded = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
         return decoded[self._numbers(private.lengths_column(field), "B").astype(np.uint8)]
+
+
+class FacetTable:
+    """Every facet value's documents, laid end to end in one array, value after value.
+
+    Counting a search's facets is then a few numpy passes whatever the number of values
+    (the 10x archive has about 360): with a numpy call per value, the 33 searches of the
+    benchmark's web load took 2.25 ms each on average at 10x, and now 1.16 ms. A small
+    match set is counted from the documents' side, each matched document's values, and a
+    large one from the values' side, a pass over every posting of every facet."""
+
+    def __init__(self, facets: Mapping[str, list[tuple[str, np.ndarray]]], size: int) -> None:
+        # a value whose articles were all deleted has no documents, and no place in the table
+        kept = {name: [(value, docs) for value, docs in values if len(docs)] for name, values in facets.items()}
+        self.size = size
+        self.names = list(kept)
+        self.values = np.array([value for values in kept.values() for value, _ in values], dtype=object)
+        self.bounds = np.cumsum([0, *(len(values) for values in kept.values())])
+        """Facet ``names[i]``'s values are ``values[bounds[i]:bounds[i + 1]]``."""
+        parts = [docs for values in kept.values() for _, docs in values]
+        self.docs = np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
+        self.starts = np.cumsum([0, *map(len, parts[:-1])]).astype(np.int64)
+        """Where each value's documents begin in ``docs``."""
+
+    @cached_property
+    def _by_document(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each document's value numbers, document after document, and where each document's begin."""
+        owners = np.repeat(np.arange(len(self.values), dtype=np.int32), np.diff(np.append(self.starts, len(self.docs))))
+        order = np.argsort(self.docs, kind="stable")
+        begins = np.zeros(self.size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.docs, minlength=self.size), out=begins[1:])
+        return owners[order], begins
+
+    def count(self, docs: np.ndarray, by_document: bool = True) -> dict[str, dict[str, int]]:
+        """Facet name -> value -> how many of ``docs`` have it (values none has left out).
+
+        ``by_document`` allows counting a small match set from the documents' side, which
+        first sorts every posting by document (once, then kept): a one-off process pays
+        for that sort only once, so it counts from the values' side."""
+        if not len(self.values) or not len(docs):
+            counts = np.zeros(len(self.values), dtype=np.int64)
+        elif by_document and len(docs) * BY_DOCUMENT_SHARE < self.size:
+            owners, begins = self._by_document
+            firsts = begins[docs]
+            lengths = begins[docs + 1] - firsts
+            places = np.repeat(firsts - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+            counts = np.bincount(owners[places], minlength=len(self.values))
+        else:
+            chosen = np.zeros(self.size, dtype=bool)
+            chosen[docs] = True
+            counts = np.add.reduceat(chosen[self.docs].view(np.uint8), self.starts, dtype=np.int32)  # from bytes: 3x faster than from bools
+        result = {}
+        for name, first, last in zip(self.names, self.bounds[:-1].tolist(), self.bounds[1:].tolist(), strict=True):
+            counted = first + np.flatnonzero(counts[first:last])
+            result[name] = dict(zip(self.values[counted].tolist(), counts[counted].tolist(), strict=True))
+        return result
 
 
 class Packed(Generic[V]):

@@ -55,9 +55,7 @@ def search(searcher: Searcher, queries: QueryBuilder, schema: Schema, query: Que
     top = results.top_n[: query.window]
     ids, sketches = few_columns(searcher.reader(), [docnum for _, docnum in top]) if one_off else (values.ids, values.sketches)
     hits = [Match(ids[docnum], score if scored else None, _Stored(searcher, schema, docnum), sketches[docnum]) for score, docnum in top]
-    facets = None
-    if query.facets:
-        facets = {name: dict(counts) for name, counts in values.count_facets(matched).items()}
+    facets = values.count_facets(matched) if query.facets else None
     days = values.days(matched) if query.days else None
     return Matches(total=len(matched), hits=hits, facets=facets, snippets=_snippets(searcher, results.q), days=days)
 
