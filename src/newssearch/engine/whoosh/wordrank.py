@@ -62,10 +62,12 @@ def rank_words(
     scores, plain = np.zeros(len(articles)), np.zeros(len(articles))  # plain: without the times each word was typed
     in_field = {field: np.zeros(len(articles)) for field in SEARCH_FIELDS} if close_bonus else {}  # the words' score in each field
     found = np.zeros(len(articles), dtype=np.int32)  # how many of the words each article has
+    position = np.empty(values.size, dtype=np.int64)  # of each article in ``articles`` (set only for those)
+    position[articles] = np.arange(len(articles))
     for weight, fields in scored:
         word_score = np.zeros(len(articles))
         for field, (docnums, field_score) in zip(SEARCH_FIELDS, fields, strict=True):
-            at = np.searchsorted(articles, docnums)
+            at = position[docnums]  # a binary search per posting cost 3 ms for "interest rates" at 10x
             word_score[at] += field_score  # a document appears once in a word's postings
             if close_bonus:
                 in_field[field][at] += field_score
