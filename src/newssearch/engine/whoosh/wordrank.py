@@ -186,7 +186,11 @@ def _add_proximity(
         if (every := _every_place(searcher, values, field, words.words, len(everything), deadline)) is not None:
             kept[field] = every
     ceiling = scores[everything] + PROXIMITY_BOOST * plain[everything]
-    order = np.argsort(-ceiling, kind="stable")
+    if len(everything) > top:  # at least ``top`` articles score the top-th best score without a bonus: one that cannot is never checked
+        floor = np.partition(scores[everything], len(everything) - top)[len(everything) - top]
+        reachable = ceiling >= floor
+        everything, ceiling = everything[reachable], ceiling[reachable]
+    order = np.argsort(-ceiling, kind="stable")  # only the reachable: sorting all of a common pair's articles cost 0.65 ms at 10x
     candidates, ceiling = everything[order].tolist(), ceiling[order].tolist()
     best: list[float] = []  # the best `top` exact scores so far, as a min-heap
     for start in range(0, len(candidates), CHECK_BATCH):
