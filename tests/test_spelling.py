@@ -97,3 +97,16 @@ def test_the_words_file_counts_each_word_folded_whatever_its_case_or_accents(tmp
     counts = vocabulary.Vocabulary.load(vocabulary.path(index_dir, 1))
     assert dict(counts.items()) == dict(vocabulary.count(t for pair in texts for t in pair))
     assert (counts["the"], counts["cafe"], counts["naive"], counts["ol"], counts["oil"]) == (3, 3, 2, 3, 3)
+
+
+def test_the_words_table_finds_every_word_it_holds_and_no_other() -> None:
+    """``Vocabulary[word]`` bisects the sorted lines in place: every word of the table is found
+    with its count, whatever its place (first, last, accented); prefixes, extensions and words
+    that fall between, before or after the table's are not."""
+    counts = {word: 1 + n for n, word in enumerate(sorted({*COUNTS, "zürich", "éclair", "a", "aa", "zzz", "intere"}))}
+    table = vocabulary.Vocabulary.of(counts)
+    assert {word: table[word] for word in counts} == counts
+    absent = ["", "0", "ab", "interes", "interestt", "zzzz", "zürichs", "éclairs", "\u00ff", "\t"]
+    for word in [w for w in absent if w not in counts]:
+        assert word not in table
+    assert len(table) == len(counts) and "zzz" in table and vocabulary.Vocabulary.of({}).get("a") is None

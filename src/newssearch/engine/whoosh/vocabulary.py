@@ -18,8 +18,8 @@ commit that fails leaves a file for a generation never committed, which the next
 overwrites.
 
 The file is plain sorted ``word<TAB>count`` lines after a first line ``<TAB>total``. Plain,
-not gzipped, so that a query's words are counted by searching the bytes in place (well
-under a millisecond, where parsing the whole table costs 40-60 ms): most queries need
+not gzipped, so that a query's words are counted by a binary search of the bytes in place
+(microseconds, where parsing the whole table costs 40-60 ms): most queries need
 nothing more, and a one-off ``newssearch query`` should not pay for the rest.
 
 Words are runs of letters (2 or more), lower-cased and accent-folded like the index's
@@ -95,7 +95,7 @@ def encode(counts: Mapping[str, int]) -> bytes:
 
 
 class Vocabulary(Mapping[str, int]):
-    """A words file's table, searched in place: ``vocabulary[word]`` scans the bytes, nothing is parsed
+    """A words file's table, searched in place: ``vocabulary[word]`` bisects the sorted lines, nothing is parsed
     until every word is asked for (``items``)."""
 
     def __init__(self, data: bytes) -> None:
@@ -116,11 +116,18 @@ class Vocabulary(Mapping[str, int]):
         return int(self._data[2 : self._data.index(b"\n", 1)])
 
     def __getitem__(self, word: str) -> int:
-        key = b"\n" + word.encode("utf-8") + b"\t"
-        at = self._data.find(key) if word else -1
-        if at < 0:
-            raise KeyError(word)
-        return int(self._data[at + len(key) : self._data.index(b"\n", at + 1)])
+        """A binary search over the sorted lines: scanning the bytes for the word took 0.2 ms
+        a word at 10x (half a megabyte), a few a search for did-you-mean."""
+        key, data = word.encode("utf-8"), self._data
+        low, high = data.index(b"\n", 1) + 1, len(data)  # the first entry's line (after the total's), the end
+        while word and low < high:  # low and high are where lines begin
+            start = data.rfind(b"\n", 0, (low + high) // 2) + 1
+            tab = data.index(b"\t", start)
+            end = data.index(b"\n", tab)
+            if data[start:tab] == key:
+                return int(data[tab + 1 : end])
+            low, high = (end + 1, high) if data[start:tab] < key else (low, start)
+        raise KeyError(word)
 
     def items(self) -> Iterator[tuple[str, int]]:  # type: ignore[override]  # a generator, not a view
         for line in self._data.decode("utf-8").splitlines()[2:]:
