@@ -30,7 +30,7 @@ from . import private
 
 FILTERS_KEPT = 16
 POSTINGS_KEPT = 8_000_000
-"""Decoded postings kept per index version (8 bytes each: 64 MB)."""
+"""Decoded postings kept per index version (a document number and a score, 16 bytes each: 128 MB)."""
 POSITIONS_KEPT = 4_000_000
 """Decoded word positions kept per index version (8 bytes each: 32 MB)."""
 BY_DOCUMENT_SHARE = 10
@@ -111,7 +111,8 @@ class DocValues:
         self.filters = version.filters
         """Documents each recent filter lets through: paging or refining within one source or period is common."""
         self.postings = version.postings
-        """Decoded postings of recent words (wordrank.py): Whoosh's decoding is most of a word's cost."""
+        """Decoded postings of recent words, with a value per document: a word's BM25F score in
+        its field (wordrank.py), an acronym's weight. Whoosh's decoding is most of a word's cost."""
         self.places = version.places
         """Every place of recent words of phrases (``places``): decoding them is most of a phrase's cost."""
 
