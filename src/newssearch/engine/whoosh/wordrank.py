@@ -7,8 +7,8 @@ words close together get the proximity bonus. One signal goes beyond that query:
 a word typed as an acronym (START) weighs INEXACT_WEIGHT as much in an article that
 does not have it in capitals (housing starts). Whoosh computes it document by document through a tree of
 matchers in Python, most of the cost of a search (150 ms for a seven-word question
-on Reuters). Here each word's postings are read once (and kept: docvalues.py), scored
-with numpy over all of them at once and added into one array over all articles,
+on Reuters). Here each word's postings are read and scored with numpy once per index version
+(and kept: docvalues.py), and added up over the articles that have any of the words,
 which gives the same scores in a fraction of the time. A phrase is scored as
 Whoosh scores its Phrase query (see _rank_phrase).
 """
