@@ -247,7 +247,7 @@ class FacetTable:
 
     @cached_property
     def _by_document(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each document's value numbers, document after document, and where each document's begin."""
+        """Each document's value numbers, document after document, and where each document's numbers begin."""
         owners = np.repeat(np.arange(len(self.values), dtype=np.int32), np.diff(np.append(self.starts, len(self.docs))))
         order = np.argsort(self.docs, kind="stable")
         begins = np.zeros(self.size + 1, dtype=np.int64)
@@ -258,8 +258,9 @@ class FacetTable:
         """Facet name -> value -> how many of ``docs`` have it (values none has left out).
 
         ``by_document`` allows counting a small match set from the documents' side, which
-        first sorts every posting by document (once, then kept): a one-off process pays
-        for that sort only once, so it counts from the values' side."""
+        first sorts every posting by document (once per index version, then kept). A
+        one-off process searches once, so the sort would not pay: it passes False and
+        counts from the values' side."""
         if not len(self.values) or not len(docs):
             counts = np.zeros(len(self.values), dtype=np.int64)
         elif by_document and len(docs) * BY_DOCUMENT_SHARE < self.size:
