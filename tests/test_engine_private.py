@@ -19,7 +19,7 @@ from helpers import write_export
 from whoosh import query as q
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.scoring import BM25FScorer
-from whoosh.writing import SegmentWriter
+from whoosh.writing import PostingPool, SegmentWriter
 
 from newssearch import SearchIndex, reindex
 from newssearch.engine.whoosh import WhooshEngine, private, writing
@@ -47,6 +47,8 @@ def owners(index: SearchIndex) -> dict[str, Any]:
     for method in ("_read_ids", "_read_weights", "_read_values"):  # a block is decoded: _ids, _weights and _values are set
         if hasattr(matcher, method):
             getattr(matcher, method)()
+    writer = SegmentWriter(open_index(index.index_dir))  # Whoosh's own, as shipped
+    writer.cancel()
     return {
         "W3LeafMatcher": matcher,
         "SegmentReader": segment,
@@ -57,7 +59,8 @@ def owners(index: SearchIndex) -> dict[str, Any]:
         "whoosh.codec.whoosh3": importlib.import_module("whoosh.codec.whoosh3"),
         "MpWriter": MpWriter,
         "SubWriterTask": SubWriterTask,
-        "SegmentWriter": SegmentWriter,
+        "SegmentWriter": writer,
+        "PostingPool": writer.pool,
     }
 
 
@@ -73,6 +76,7 @@ def test_whoosh_still_has_the_private_part(owners: dict[str, Any], part: private
 def test_the_owners_are_the_whoosh_classes_named(owners: dict[str, Any]) -> None:
     """The names in PARTS say which Whoosh class has the part: each live object is one."""
     assert isinstance(owners["BM25FScorer"], BM25FScorer)
+    assert type(owners["SegmentWriter"]) is SegmentWriter and type(owners["PostingPool"]) is PostingPool
     for owner, name in (("W3LeafMatcher", "W3LeafMatcher"), ("W3PerDocReader", "W3PerDocReader"), ("VarBytesColumn.Reader", "Reader")):
         assert name in [cls.__name__ for cls in type(owners[owner]).__mro__], owner
 

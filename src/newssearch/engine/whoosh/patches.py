@@ -15,6 +15,11 @@ files and keeps open until it is closed. The engine closes its searchers explici
 reader that nothing refers to any more closes its files itself, instead of the garbage
 collector closing them with a ResourceWarning each.
 
+A writer gathers its postings in a pool of its own (pool.py), which keeps them by word
+instead of in one list of tuples it sorts and spills to disk: at ten times Reuters the
+writer processes took 373 s of CPU instead of 524-556 s, and each needs half the
+memory (105-112 MB at 1x against 224-240 MB).
+
 A segment reader keeps the set of its deleted documents, read on its first search,
 through the ``cached_property`` package, which asks asyncio whether the property is a
 coroutine: the first search of a process imported asyncio, 30 ms that a one-off
@@ -36,6 +41,8 @@ from typing import Any
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3PerDocReader, _lenfield
 from whoosh.reading import IndexReader, SegmentReader
 from whoosh.util.numeric import byte_to_length
+
+_MB = 1024 * 1024
 
 
 class _RememberingPerDocReader(W3PerDocReader):
@@ -102,9 +109,9 @@ def adopt(reader: IndexReader) -> IndexReader:
 
 
 def adopt_writer(writer: Any) -> None:
-    """Make a ``SegmentWriter`` flush its segment through a per-document reader that remembers
-    missing columns and reads lengths columns whole: the one place a reindex asks for
-    lengths once per posting."""
+    """Make a ``SegmentWriter`` gather its postings by word (pool.py), and flush its segment
+    through a per-document reader that remembers missing columns and reads lengths columns
+    whole: the one place a reindex asks for lengths once per posting."""
     per_document_reader = writer.per_document_reader
 
     def flushing() -> Any:
@@ -115,3 +122,7 @@ def adopt_writer(writer: Any) -> None:
         return perdoc
 
     writer.per_document_reader = flushing  # on this writer only
+    from .pool import GroupedPostingPool  # with whoosh.writing, which a search does not import (deferred.py)
+
+    if not isinstance(writer.pool, GroupedPostingPool):  # Whoosh's, made with the writer: it holds no posting yet
+        writer.pool = GroupedPostingPool(writer._tempstorage, writer.newsegment, limitmb=writer.pool.limit // _MB)

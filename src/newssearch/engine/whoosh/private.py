@@ -52,6 +52,16 @@ PARTS = (
     Part("MpWriter", "_new_task", "parallel.ParallelWriter starts workers that die with it"),
     Part("SubWriterTask", "_process_file", "parallel._Worker adopts its writer (patches.adopt_writer) before the first batch"),
     Part("SegmentWriter", "per_document_reader", "patches.adopt_writer: the reader a writer flushes its segment through"),
+    Part("SegmentWriter", "pool", "patches.adopt_writer gives a writer the pool that keeps postings by word (pool.py)"),
+    Part("SegmentWriter", "_tempstorage", "patches.adopt_writer: where the pool writes its runs"),
+    Part("SegmentWriter", "newsegment", "patches.adopt_writer: the segment the pool is for"),
+    Part("PostingPool", "limit", "pool.GroupedPostingPool: the memory past which it spills a run"),
+    Part("PostingPool", "currentsize", "pool.GroupedPostingPool: its estimate of the memory it holds"),
+    Part("PostingPool", "fieldnames", "pool.GroupedPostingPool: the fields it has postings of"),
+    Part("PostingPool", "runs", "pool.GroupedPostingPool: the runs it spilled"),
+    Part("PostingPool", "_new_run", "pool.GroupedPostingPool: a run file in the writer's temporary storage"),
+    Part("PostingPool", "_open_run", "pool.GroupedPostingPool: reading a run back"),
+    Part("PostingPool", "_remove_run", "pool.GroupedPostingPool: removing a run read back"),
 )
 
 

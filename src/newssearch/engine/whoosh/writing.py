@@ -42,14 +42,12 @@ if TYPE_CHECKING:
 PARALLEL_BYTES = 2_000_000
 """Archive text to write above which the writer analyses in several processes."""
 WRITER_MB = 384
-"""Memory for the writer's posting buffers (split across its processes) before they spill to disk.
+"""Memory for the writer's posting pools (split across its processes) before they spill to disk.
 
-Spilling pickles, sorts and re-reads every posting: with 256 MB it costs a full Reuters
-reindex a third more CPU (96 s against 72 s, loaded machine, at 7be164e); 384 MB no longer
-spills on Reuters since the spelling fields went (same peak memory and CPU as 1024 MB).
 Since the articles are streamed, these pools are what bounds a reindex's memory as the
-archive grows: at 10x with 512 MB each writer process held ~480 MB with 256 MB allowed
-(Whoosh's estimate undercounts), 1.1 GB for the process tree."""
+archive grows. The engine's pool (pool.py) keeps a posting in about 20 bytes besides
+its value and spills a word at a time: Reuters fits (each writer process peaks at about
+110 MB), and at 10x, where each spills runs to disk, at about 170 MB."""
 
 
 class WhooshWriter(Writer):

@@ -1,0 +1,102 @@
+"""The writers' pool of postings (engine/whoosh/pool.py): what comes out is what Whoosh's own pool
+gives for the same postings, in memory or spilled to runs on disk, and the segment it writes is the same."""
+
+from __future__ import annotations
+
+import hashlib
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from whoosh.filedb.filestore import FileStorage
+from whoosh.writing import PostingPool
+
+from newssearch import reindex
+from newssearch.engine.whoosh import pool
+from newssearch.engine.whoosh.pool import GroupedPostingPool, Posting
+
+SAMPLE = Path(__file__).parent.parent / "sample" / "archive"
+
+
+@pytest.fixture(scope="module")
+def sample_postings(tmp_path_factory: pytest.TempPathFactory) -> list[Posting]:
+    """Every posting the engine's writer adds to its pool as it indexes the sample archive, in order."""
+    added: list[Posting] = []
+    grouped_add = GroupedPostingPool.add
+
+    def recording(self: GroupedPostingPool, item: Posting) -> None:
+        added.append(item)
+        grouped_add(self, item)
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(GroupedPostingPool, "add", recording)
+        reindex(SAMPLE, tmp_path_factory.mktemp("sample") / "index")
+    return added
+
+
+def pooled(pool_class: type[PostingPool], postings: list[Posting], folder: Path, limitmb: float) -> tuple[list[Posting], int]:
+    """What a pool of ``pool_class`` gives back for ``postings`` with a ``limitmb`` memory limit, and how many runs it spilled."""
+    folder.mkdir()
+    postings_pool = pool_class(FileStorage(str(folder)), None, limitmb=1)
+    postings_pool.limit = int(limitmb * 1024 * 1024)
+    for item in postings:
+        postings_pool.add(item)
+    runs = len(postings_pool.runs)
+    return list(postings_pool.iter_postings()), runs
+
+
+def test_the_engines_writer_gathers_its_postings_by_word(sample_postings: list[Posting]) -> None:
+    assert len(sample_postings) > 50_000
+    assert {field for field, *_ in sample_postings} >= {"body", "title", "id", "path"}
+
+
+@pytest.mark.parametrize("limitmb", [1024, 0.5], ids=["in memory", "spilled to runs"])
+def test_the_pool_gives_the_postings_whooshs_pool_gives(sample_postings: list[Posting], tmp_path: Path, limitmb: float) -> None:
+    expected, _ = pooled(PostingPool, sample_postings, tmp_path / "whoosh", 1024)
+    got, runs = pooled(GroupedPostingPool, sample_postings, tmp_path / "grouped", limitmb)
+    assert got == expected
+    assert (runs > 5) == (limitmb < 1)
+    assert not list((tmp_path / "grouped").iterdir())  # every run read back is removed
+
+
+def test_a_words_postings_out_of_document_order_come_out_sorted(tmp_path: Path) -> None:
+    postings: list[Posting] = [
+        ("body", b"oil", 7, 1.0, b"a"),
+        ("body", b"gas", 2, 1.0, None),
+        ("body", b"oil", 3, 2.0, b"b"),
+        ("body", b"oil", 5, 1.5, b"c"),
+    ]
+    got, _ = pooled(GroupedPostingPool, postings, tmp_path / "grouped", 1024)
+    assert got == sorted(postings)
+
+
+def index_files(index_dir: Path) -> dict[str, list[str]]:
+    """The digest of every segment file of an index, by kind (segment names are random)."""
+    files: dict[str, list[str]] = {}
+    for path in index_dir.glob("newssearch*_*.*"):
+        files.setdefault(path.suffix, []).append(hashlib.sha256(path.read_bytes()).hexdigest())
+    return {kind: sorted(digests) for kind, digests in files.items()}
+
+
+class WhooshsPool(PostingPool):
+    """Whoosh's own pool, as the writer would use it, in the engine's pool's place."""
+
+
+def test_the_segment_is_the_one_whooshs_pool_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reindex(SAMPLE, tmp_path / "grouped")
+    monkeypatch.setattr(pool, "GroupedPostingPool", WhooshsPool)
+    reindex(SAMPLE, tmp_path / "whoosh")
+    grouped, whoosh = index_files(tmp_path / "grouped"), index_files(tmp_path / "whoosh")
+    assert {".pst", ".trm", ".col"} <= grouped.keys()
+    assert grouped == whoosh
+
+
+def test_the_pools_estimate_of_its_memory_counts_every_posting(sample_postings: list[Posting], tmp_path: Path) -> None:
+    """Its memory limit bounds a reindex's memory: an estimate below the real size would let it grow."""
+    grouped = GroupedPostingPool(FileStorage(str(tmp_path)), None, limitmb=1024)
+    tracemalloc.start()
+    for field, word, docnum, weight, value in sample_postings:  # new words and values, as a writer makes them
+        grouped.add((field, bytes(bytearray(word)), docnum, weight, None if value is None else bytes(bytearray(value))))
+    used, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert used <= grouped.currentsize < 2 * used
