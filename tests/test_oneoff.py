@@ -118,3 +118,16 @@ def test_a_query_process_imports_nothing_it_does_not_use(sample_index: SearchInd
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(done.stdout)["total"] > 0
     assert done.stderr.strip() == "[]"
+
+
+def test_a_query_answered_with_numpy_leaves_numpys_masked_arrays_unimported(sample_index: SearchIndex) -> None:
+    """Words with more postings than oneoff.py reads (any common word of Reuters) are ranked with numpy;
+    its np.unique imports numpy.ma to ask whether an array is masked, 10 ms of such a process."""
+    code = (
+        "import sys\nfrom newssearch.engine.whoosh import oneoff\noneoff.MAX_POSTINGS = 0\nfrom newssearch.cli import main\n"
+        f"main(['query', 'nuclear', 'treaty', '--json', '--index', {str(sample_index.index_dir)!r}], standalone_mode=False)\n"
+        "print('numpy' in sys.modules, 'numpy.ma' in sys.modules, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout)["total"] > 0
+    assert done.stderr.strip() == "True False"

@@ -403,3 +403,20 @@ def test_an_article_without_a_headline_has_none_in_the_index(tmp_path: Path) -> 
     for url in (f"/?q={opening[0]}", "/article/untitled", f"/search.atom?q={opening[0]}"):
         assert str(escape(hit.display_title)) in client.get(url).get_data(as_text=True), url
     assert client.get("/api/article/untitled").get_json()["title"] == ""
+
+
+def test_words_in_order_are_found_once_an_article_however_often_it_has_them() -> None:
+    """wordrank._in_order, given each word's places (document * 2**32 + position): "oil prices"
+    twice in article 3, once in 5, and the two words seven places apart in 8."""
+    import numpy as np
+
+    from newssearch.engine.whoosh import wordrank
+
+    def places(*pairs: tuple[int, int]) -> np.ndarray:
+        return np.array(sorted(document << 32 | position for document, position in pairs), dtype=np.int64)
+
+    oil, prices = places((3, 1), (3, 10), (5, 4), (8, 1)), places((3, 2), (3, 11), (5, 5), (8, 8))
+    assert wordrank._in_order([oil, prices], slop=1).tolist() == [3, 5]
+    assert wordrank._in_order([oil, prices], slop=7).tolist() == [3, 5, 8]
+    assert wordrank._in_order([prices, oil], slop=8).tolist() == [3]  # "prices" at 2, "oil" at 10
+    assert wordrank._in_order([oil, places()], slop=1).tolist() == []
