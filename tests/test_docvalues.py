@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from helpers import write_export
+from whoosh.reading import SegmentReader
 
 from newssearch import SearchIndex, SearchRequest, reindex, search
 from newssearch.engine import open_engine
@@ -64,6 +66,30 @@ def test_values_follow_each_reindex_including_deletions(tmp_path: Path) -> None:
     assert after.total == 1 and [(v.value, v.count) for v in after.facets["year"]] == [("undated", 1)]
     assert [(v.value, v.count) for v in after.facets["source"]] == [("Paper", 1), ("Wire", 1)]
     assert doc_values(index.engine.searcher(), facet_fields(SCHEMA)).timestamps is not first.timestamps
+
+
+def test_a_hits_stored_fields_are_read_once_a_version_and_never_kept_from_an_older_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages of hits read again (a popular search) take the stored fields kept for the index
+    version (docvalues.STORED_KEPT); a reindex that changes the articles shows the new ones."""
+    archive = tmp_path / "archive"
+
+    def write(title: str) -> None:
+        write_export(archive / "a.jsonl", [{"id": f"a-{n}", "title": title, "body": f"Cocoa harvest news number {n}."} for n in range(3)])
+
+    read: list[int] = []
+    stored_fields = SegmentReader.stored_fields  # what a searcher's stored_fields reads, segment by segment
+    monkeypatch.setattr(SegmentReader, "stored_fields", lambda self, docnum: read.append(docnum) or stored_fields(self, docnum))
+    write("Cocoa harvest")
+    reindex(archive, tmp_path / "index")
+    index = SearchIndex(tmp_path / "index")
+    first = search(index, SearchRequest("cocoa"))
+    assert [hit.title for hit in first.hits] == ["Cocoa harvest"] * 3 and len(read) == 3
+    assert search(index, SearchRequest("cocoa")).hits == first.hits and len(read) == 3  # none read again
+    write("Cocoa prices")  # the same articles retitled: a new version with the same document numbers
+    reindex(archive, tmp_path / "index", full=True)
+    read.clear()
+    assert [hit.title for hit in search(index, SearchRequest("cocoa")).hits] == ["Cocoa prices"] * 3 and len(read) == 3
+    assert doc_values(index.engine.searcher(), facet_fields(SCHEMA), one_off=True).stored is None  # a process that searches once keeps nothing
 
 
 def _index_with_deletions(tmp_path: Path) -> Path:

@@ -35,6 +35,10 @@ POSITIONS_KEPT = 4_000_000
 """Decoded word positions kept per index version (8 bytes each: 32 MB)."""
 BY_DOCUMENT_SHARE = 10
 """Facets of a match set smaller than 1/BY_DOCUMENT_SHARE of the index are counted from its documents' side."""
+STORED_KEPT = 2_000
+"""Stored fields of recent hits kept per index version, as Whoosh decodes them (a few KB each):
+a popular search's page is read again by everyone who runs it, and decompressing and
+unpickling a hit's fields was about a tenth of a web search's CPU at 10x."""
 VERSIONS_KEPT = 2
 """A server thread may still read the previous version for a moment after a reindex."""
 
@@ -96,6 +100,7 @@ class _Version:
         self.filters: LRU[Allowed] = LRU(FILTERS_KEPT)
         self.postings: LRU[tuple[np.ndarray, np.ndarray]] = LRU(POSTINGS_KEPT, size=lambda docs_weights: len(docs_weights[0]))
         self.places: LRU[np.ndarray] = LRU(POSITIONS_KEPT, size=len)
+        self.stored: LRU[dict[str, Any]] = LRU(STORED_KEPT)
 
 
 class DocValues:
@@ -115,6 +120,8 @@ class DocValues:
         its field (wordrank.py), an acronym's weight. Whoosh's decoding is most of a word's cost."""
         self.places = version.places
         """Every place of recent words of phrases (``places``): decoding them is most of a phrase's cost."""
+        self.stored = version.stored if kept else None
+        """Whoosh's stored fields of recent hits, by document number (hits.Stored); None in a one-off process."""
 
     @property
     def size(self) -> int:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from whoosh import query as q
 from whoosh.collectors import Collector, TimeLimit, WrappingCollector
@@ -16,6 +17,9 @@ from whoosh.searching import Searcher
 from ...fields import Schema
 from ..base import Match
 from .snippets import query_words, snippet
+
+if TYPE_CHECKING:  # docvalues imports numpy, which a one-off query does without (oneoff.py)
+    from .docvalues import LRU
 
 TOO_LONG = "the search ran past its time limit and was stopped: make the query more specific"
 
@@ -41,17 +45,19 @@ def stored(schema: Schema, fields: Mapping[str, Any]) -> dict[str, Any]:
 class Stored(Mapping[str, Any]):
     """A hit's stored fields, read when first looked at: of a window of hits folded for
     near-duplicates, only the page's are shown (reading them all doubled a deep page's time).
-    Read in the thread that searched, whose searcher is open until its next search."""
+    Read in the thread that searched, whose searcher is open until its next search; taken
+    from ``kept`` (the index version's recent ones, docvalues.STORED_KEPT) when given."""
 
-    __slots__ = ("_searcher", "_schema", "_docnum", "_fields")
+    __slots__ = ("_searcher", "_schema", "_docnum", "_kept", "_fields")
 
-    def __init__(self, searcher: Searcher, schema: Schema, docnum: int) -> None:
-        self._searcher, self._schema, self._docnum = searcher, schema, docnum
+    def __init__(self, searcher: Searcher, schema: Schema, docnum: int, kept: LRU[dict[str, Any]] | None = None) -> None:
+        self._searcher, self._schema, self._docnum, self._kept = searcher, schema, docnum, kept
         self._fields: dict[str, Any] | None = None
 
     def _loaded(self) -> dict[str, Any]:
         if self._fields is None:
-            self._fields = stored(self._schema, self._searcher.stored_fields(self._docnum))
+            read = partial(self._searcher.stored_fields, self._docnum)
+            self._fields = stored(self._schema, read() if self._kept is None else self._kept.get(self._docnum, read))
         return self._fields
 
     def __getitem__(self, name: str) -> Any:

@@ -54,7 +54,9 @@ def search(searcher: Searcher, queries: QueryBuilder, schema: Schema, query: Que
     scored = query.sort == "relevance" and bool(query.text.strip())
     top = results.top_n[: query.window]
     ids, sketches = few_columns(searcher.reader(), [docnum for _, docnum in top]) if one_off else (values.ids, values.sketches)
-    hits = [Match(ids[docnum], score if scored else None, _Stored(searcher, schema, docnum), sketches[docnum]) for score, docnum in top]
+    hits = [
+        Match(ids[docnum], score if scored else None, _Stored(searcher, schema, docnum, values.stored), sketches[docnum]) for score, docnum in top
+    ]
     facets = values.count_facets(matched) if query.facets else None
     days = values.days(matched) if query.days else None
     return Matches(total=len(matched), hits=hits, facets=facets, snippets=_snippets(searcher, results.q), days=days)
@@ -64,7 +66,9 @@ def related(searcher: Searcher, schema: Schema, docnum: int, limit: int) -> Matc
     """The articles most like one: Whoosh's more-like-this on the body's key terms."""
     values = doc_values(searcher, facet_fields(schema))
     results = searcher.more_like(docnum, "body", top=limit, numterms=RELATED_TERMS)
-    hits = [Match(values.ids[hit.docnum], hit.score, _Stored(searcher, schema, hit.docnum), values.sketches[hit.docnum]) for hit in results]
+    hits = [
+        Match(values.ids[hit.docnum], hit.score, _Stored(searcher, schema, hit.docnum, values.stored), values.sketches[hit.docnum]) for hit in results
+    ]
     return Matches(total=len(hits), hits=hits, facets=None, snippets=_snippets(searcher, results.q))
 
 
