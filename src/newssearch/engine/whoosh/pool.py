@@ -1,7 +1,7 @@
 """The postings a writer gathers before it writes its segment, kept by word instead of in one list to sort.
 
 Whoosh's ``PostingPool`` keeps one tuple per posting (field, word, document, weight,
-value), about 130 bytes each, sorts them all when the segment is written, and past its
+value), about 130 bytes each (it counts about 180), sorts them all when the segment is written, and past its
 memory limit pickles them one at a time to runs on disk that it merges back a posting
 at a time. At ten times Reuters each writer process spilled, and the sort, the spills
 and their merge took about 40% of its time (py-spy, `benchmarks/README.md`): the
@@ -90,7 +90,11 @@ class GroupedPostingPool(PostingPool):
         self.currentsize = 0
 
     def items(self, maxfiles: int = 128) -> Iterator[Posting]:
-        """Every posting, by field, word and document: a merge of the runs by word, then the words in memory."""
+        """Every posting, by field, word and document: a merge of the runs by word, then the words in memory.
+
+        ``maxfiles`` is Whoosh's signature only: every run is open at once. A run holds what
+        the limit allows (192 MB a writer process), so fifty times Reuters would make about
+        twenty (estimated from the pool's own count, not measured)."""
         sources: list[Iterable[tuple[tuple[str, bytes], _Postings]]] = [self._read_grouped_run(path) for path in self.runs]
         sources.append(_sorted_words(self._words))
         self.runs, self._words = [], {}
