@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import OpenSearchCluster
@@ -18,8 +20,9 @@ from newssearch.article import Article
 from newssearch.duplicates import sketch
 from newssearch.engine import querytree as t
 from newssearch.engine.base import Document, Query
-from newssearch.engine.opensearch import OpenSearchEngine
+from newssearch.engine.opensearch import OpenSearchEngine, writing
 from newssearch.engine.opensearch.config import Settings
+from newssearch.engine.opensearch.mapping import index_body
 from newssearch.errors import ArticleNotFound, IndexLocked, IndexNotFound, IndexOutdated, NewssearchError, QueryError
 from newssearch.fields import SCHEMA, Schema
 from newssearch.web.app import create_app
@@ -269,6 +272,50 @@ def test_a_node_killed_mid_bulk_loses_no_article(engine: OpenSearchEngine, opens
     finally:
         done.set()
         opensearch_cluster.run("start-node", "2")
+
+
+def test_a_full_reindex_writes_once_every_copy_of_the_new_index_is_live(engine: OpenSearchEngine) -> None:
+    """A replica still being copied cannot take over its shard: a node lost then would leave
+    the shard with no copy, and every later article for it refused until the node came back."""
+    writer = engine.writer(full=True, size_bytes=0)
+    try:
+        shards = engine.client.cat.shards(index=writer.target, format="json")  # type: ignore[attr-defined]
+        assert sorted((s["shard"], s["prirep"], s["state"]) for s in shards) == [
+            ("0", "p", "STARTED"), ("0", "r", "STARTED"), ("1", "p", "STARTED"), ("1", "r", "STARTED"),
+        ]  # fmt: skip
+    finally:
+        writer.cancel()
+
+
+def test_a_cluster_that_keeps_refusing_articles_is_given_up_on_within_the_bound(engine: OpenSearchEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new index whose shards no node may hold: its articles are refused (503) for as long as
+    that lasts. The writer gives the cluster RECOVERY_SECONDS, then names the refused articles,
+    sends no more, and leaves the index as it was; it does not wait out every bulk request's
+    own retries (more than an hour, before)."""
+    reindex(engine, ARTICLES)
+
+    def nowhere(*args: object, **kwargs: object) -> dict[str, Any]:
+        body = index_body(*args, **kwargs)  # type: ignore[arg-type]
+        body["settings"]["index"]["routing.allocation.require._name"] = "no-such-node"
+        return body
+
+    monkeypatch.setattr(writing, "index_body", nowhere)
+    monkeypatch.setattr(writing, "COPIES_WAIT", 1)
+    monkeypatch.setattr(writing, "RECOVERY_SECONDS", 3.0)
+    monkeypatch.setattr(writing, "CHUNK_DOCS", 2)
+    started = time.monotonic()
+    writer = engine.writer(full=True, size_bytes=0)
+    with pytest.raises(NewssearchError) as raised:
+        for i in range(6):
+            writer.add(document(Article(f"late-{i}", f"Late {i}", "An article for shards with no copy.", f"late{i}.txt")))
+        writer.commit()
+    assert time.monotonic() - started < 60  # about 10 s here
+    message = str(raised.value)
+    assert message.startswith("6 articles could not be written")
+    assert "late-0 (still refused after 3 s of retries); late-1 (still refused" in message
+    assert "late-2 (not sent: the cluster kept refusing the articles before it)" in message
+    assert message.endswith("the index was left as it was")
+    assert ids(engine.search(Query("cocoa"))) and len(engine.holders()) == 1  # the old index, still the one
 
 
 def test_the_web_api_serves_from_the_cluster_and_answers_503_without_it(

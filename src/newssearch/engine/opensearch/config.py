@@ -65,14 +65,18 @@ class Settings:
         verify = environ.get(PREFIX + "VERIFY", "true").strip().lower() not in ("false", "0", "no")
         return cls(urls, index, user, password, ca, verify, _count(environ, "SHARDS", 1, 1), _count(environ, "REPLICAS", 1, 0))
 
-    def client(self) -> OpenSearch:
-        """A client over every node: a request to a node that is down is retried on another."""
+    def client(self, *, retry_refused: bool = True) -> OpenSearch:
+        """A client over every node: a request to a node that is down is retried on another.
+
+        With ``retry_refused`` it is also sent again when a node refuses it (502-504) or does
+        not answer in time. A caller that retries those itself, within a bound of its own
+        (the bulk writer), turns that off: the client's retries would multiply its bound."""
         options: dict[str, Any] = {
             "hosts": list(self.urls),
             "timeout": REQUEST_TIMEOUT,
             "max_retries": 3,
-            "retry_on_timeout": True,
-            "retry_on_status": (502, 503, 504),
+            "retry_on_timeout": retry_refused,
+            "retry_on_status": (502, 503, 504) if retry_refused else (),
         }
         if self.user:
             options["http_auth"] = (self.user, self.password)

@@ -108,8 +108,8 @@ def with_headline(schema: Schema) -> bool:
 
 def index_body(schema: Schema, shards: int, replicas: int) -> dict[str, Any]:
     """A new physical index's settings and mapping. It refreshes only when a full reindex has
-    filled it; it has its replicas from the start, so that a node lost in the middle of the
-    reindex loses no shard of it."""
+    filled it; it has its replicas from the start (and the writer waits for them to be live),
+    so that a node lost in the middle of the reindex loses no shard of it."""
     properties = {field.name: _field_mapping(field, schema) for field in schema.fields}
     if with_headline(schema):
         properties[INDEXED_BODY] = {"type": "text", "analyzer": "newssearch_text"}

@@ -1,8 +1,8 @@
 """Writing to the cluster: a full rebuild into a new physical index swapped in by one alias
 change, or an incremental update of the current one, both through the bulk API.
 
-- **Full.** A new index ``NAME-<time>`` (no refreshes while it fills) gets every
-  article; ``commit`` refreshes it, waits until each of its shards has a live copy,
+- **Full.** A new index ``NAME-<time>`` (no refreshes while it fills), once its replicas
+  are live, gets every article; ``commit`` refreshes it, waits until each of its shards has a live copy,
   then moves the alias ``NAME`` from the old index to it in one atomic ``_aliases``
   request and deletes the old one. Searchers see the old index or the new
   one, never a half-built one. ``cancel`` deletes the new index.
@@ -12,9 +12,11 @@ change, or an incremental update of the current one, both through the bulk API.
   during ``commit`` leaves part of the changes in; the next reindex sees those files as
   still changed and sends them again.
 - **Failures.** A bulk item refused for a transient reason (429, 5xx, a node gone while
-  the request was on its way) is sent again with exponential backoff; an article still
-  refused after that, or refused for good (a 400), is named in the error ``commit``
-  raises. Nothing is dropped silently: a full rebuild with any failure is not swapped in.
+  the request was on its way) is sent again with exponential backoff, for RECOVERY_SECONDS
+  from the first refusal; then the writer gives up on it and sends nothing more, since
+  the cluster is not recovering. An article refused then, left unsent, or refused for good
+  (a 400) is named in the error ``commit`` raises. Nothing is dropped silently: a full
+  rebuild with any failure is not swapped in.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from opensearchpy import OpenSearch, helpers
 
 from ...errors import IndexLocked, NewssearchError
 from ..base import Document, Writer
+from .config import REQUEST_TIMEOUT
 from .errors import RETRYABLE, translated
 from .mapping import doc_id, index_body, to_source
 
@@ -41,38 +44,72 @@ if TYPE_CHECKING:
 CHUNK_DOCS = 500
 CHUNK_BYTES = 5_000_000
 """A bulk request holds at most this many articles or bytes of them (OpenSearch's advice: 5-15 MB)."""
-BACKOFF_SECONDS = (1, 2, 4, 8, 16, 30, 30)
-"""Waits before each new try of the items a bulk request could not write: about 90 s in all,
-enough for the cluster to promote a replica of a lost node's shards."""
+RECOVERY_SECONDS = 90.0
+"""How long, from the first transient refusal, the cluster has to take refused items again:
+enough to promote the replicas of a lost node's shards, or to drain a full write queue."""
+BACKOFF_SECONDS = (1, 2, 4, 8, 16, 30)
+"""Waits before each new try of refused items; the last is repeated until RECOVERY_SECONDS."""
+TRY_SECONDS = 30
+"""The longest a bulk request may wait on the server for a shard with no live copy
+(OpenSearch's own default is a minute, then the client's retries multiply it)."""
+COPIES_WAIT = 60
+"""Seconds a new index may take to have every copy of its shards live before writing starts."""
 SHARDS_WAITS = 4
 MAX_NAMED_FAILURES = 5
 
 
 class BulkSender:
-    """Sends bulk actions, retrying what failed for a transient reason; keeps what failed for good."""
+    """Sends bulk actions, retrying what failed for a transient reason; keeps what failed for good.
+
+    The time it spends on one outage is bounded before each try: no try starts after
+    RECOVERY_SECONDS from the first refusal, and none asks the server to wait for a shard
+    beyond that. Once an outage outlasts it, nothing more is sent: every later article
+    would wait out the same outage."""
 
     def __init__(self, client: OpenSearch, index: str) -> None:
         self.client, self.index = client, index
         self.failures: list[tuple[str, str]] = []  # (article id or _id, reason)
         self.sent = 0
+        self._refused_since: float | None = None  # when the current outage began
+        self._gave_up = False
 
     def send(self, actions: list[dict[str, Any]]) -> None:
         pending = {action["_id"]: action for action in actions}  # later actions on one _id replace earlier ones
-        for wait in (0, *BACKOFF_SECONDS):
-            if not pending:
+        if self._gave_up:
+            self.failures += [(_article(action), "not sent: the cluster kept refusing the articles before it") for action in pending.values()]
+            return
+        waits = iter(BACKOFF_SECONDS)
+        while pending:
+            left = self._left()
+            if left <= 0:
+                self._gave_up = True
                 break
-            time.sleep(wait)
-            pending = self._try(list(pending.values()))
+            pending = self._try(list(pending.values()), min(left, TRY_SECONDS))
+            if not pending:
+                self._refused_since = None  # the outage, if any, is over
+                break
+            if self._refused_since is None:
+                self._refused_since = time.monotonic()
+            time.sleep(min(next(waits, BACKOFF_SECONDS[-1]), max(self._left(), 0)))
         self.sent += len(actions) - len(pending)
-        self.failures += [(_article(action), "still refused after retries") for action in pending.values()]
+        reason = f"still refused after {RECOVERY_SECONDS:.0f} s of retries"
+        self.failures += [(_article(action), reason) for action in pending.values()]
 
-    def _try(self, actions: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        """One bulk pass; the actions to try again."""
+    def _left(self) -> float:
+        """Seconds the current outage may still take (RECOVERY_SECONDS when there is none)."""
+        if self._refused_since is None:
+            return RECOVERY_SECONDS
+        return self._refused_since + RECOVERY_SECONDS - time.monotonic()
+
+    def _try(self, actions: list[dict[str, Any]], wait: float) -> dict[str, dict[str, Any]]:
+        """One bulk pass, waiting at most ``wait`` seconds for an unavailable shard; the actions to try again."""
         by_id = {action["_id"]: action for action in actions}
         again: dict[str, dict[str, Any]] = {}
+        seconds = max(int(wait), 1)
         results = helpers.streaming_bulk(
             self.client, actions, index=self.index, chunk_size=len(actions), max_chunk_bytes=CHUNK_BYTES * 2,
             raise_on_error=False, raise_on_exception=False, yield_ok=False,
+            timeout=f"{seconds}s", request_timeout=seconds + REQUEST_TIMEOUT,
         )  # fmt: skip
         for _, item in results:
             op, info = next(iter(item.items()))
@@ -112,14 +149,28 @@ class OpenSearchWriter(Writer):
         if full:
             self.target = f"{settings.index}-{datetime.now(UTC):%Y%m%d%H%M%S%f}"
             with translated(self._where):
-                self.client.indices.create(index=self.target, body=index_body(engine.schema, settings.shards, settings.replicas))
+                self._create(index_body(engine.schema, settings.shards, settings.replicas), settings.replicas)
             self._spill: IO[str] | None = None
         else:
             self.target = engine.physical()
             self._spill = tempfile.TemporaryFile("w+", encoding="utf-8")
-        self.sender = BulkSender(self.client, self.target)
+        self.sender = BulkSender(settings.client(retry_refused=False), self.target)
         self._deleted_paths: list[str] = []
         self._done = False
+
+    def _create(self, body: dict[str, Any], replicas: int) -> None:
+        """Create the new index and wait until each shard has every copy the data nodes can hold.
+
+        A replica protects the shard only once it is live: a node lost while its primary's
+        replica is still being copied leaves that shard with no copy to promote, and every later
+        article for it refused until the node returns. Past COPIES_WAIT it goes on regardless:
+        the writing may well succeed, and a failure is reported, not swapped in."""
+        nodes = self.client.cluster.health()["number_of_data_nodes"]
+        copies = 1 + min(replicas, max(nodes - 1, 0))
+        self.client.indices.create(
+            index=self.target, body=body, wait_for_active_shards=copies,
+            timeout=f"{COPIES_WAIT}s", request_timeout=COPIES_WAIT + REQUEST_TIMEOUT,
+        )  # fmt: skip
 
     @classmethod
     def open(cls, engine: OpenSearchEngine, full: bool) -> OpenSearchWriter:
@@ -246,6 +297,7 @@ class OpenSearchWriter(Writer):
         if self.full and self.sender.failures:
             with contextlib.suppress(Exception):  # the failure being reported matters more than this cleanup
                 self.client.indices.delete(index=self.target, ignore_unavailable=True)
+        self.sender.client.close()
         self._lock.close()
 
 
