@@ -28,7 +28,7 @@ import heapq
 import pickle
 from array import array
 from collections.abc import Iterable, Iterator
-from itertools import pairwise
+from itertools import groupby, pairwise
 from operator import itemgetter
 from typing import Any, BinaryIO
 
@@ -137,16 +137,10 @@ def _array(typecode: str, data: bytes) -> array[Any]:
 
 def _by_word(groups: Iterable[tuple[tuple[str, bytes], _Postings]]) -> Iterator[tuple[tuple[str, bytes], _Postings]]:
     """Join one word's postings from several runs (oldest run first, so in document order)."""
-    current: tuple[str, bytes] | None = None
-    joined: _Postings | None = None
-    for key, postings in groups:
-        if key == current and joined is not None:
-            joined[0].extend(postings[0])
-            joined[1].extend(postings[1])
-            joined[2].extend(postings[2])
-            continue
-        if joined is not None and current is not None:
-            yield current, joined
-        current, joined = key, postings
-    if joined is not None and current is not None:
-        yield current, joined
+    for key, same in groupby(groups, key=itemgetter(0)):
+        (_, joined), *later = same  # at most one entry per run
+        for _, (docnums, weights, values) in later:
+            joined[0].extend(docnums)
+            joined[1].extend(weights)
+            joined[2].extend(values)
+        yield key, joined
