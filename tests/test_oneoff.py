@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from whoosh.columns import VarBytesColumn
 
 from newssearch import SearchIndex, SearchRequest, search
 from newssearch.engine import open_engine
@@ -131,3 +132,16 @@ def test_a_query_answered_with_numpy_leaves_numpys_masked_arrays_unimported(samp
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(done.stdout)["total"] > 0
     assert done.stderr.strip() == "True False"
+
+
+def test_a_bytes_column_of_a_small_segment_keeps_its_offsets(sample_index: SearchIndex) -> None:
+    """Whoosh keeps a bytes column's offsets only past 32,768 articles a segment; below that, each
+    reader adds up every length in a Python loop before its first value, which a one-off search
+    pays for each column it reads (schema._bytes_column)."""
+    engine = sample_index.engine
+    columns = [name for name, field in engine.searcher().schema.items() if isinstance(field.column_type, VarBytesColumn)]  # type: ignore[attr-defined]
+    assert {"id", "filekey", "sketch"} <= set(columns)
+    for segment, _ in engine.searcher().reader().leaf_readers():  # type: ignore[attr-defined]
+        assert segment.doc_count_all() < 2**15
+        for name in columns:
+            assert segment.column_reader(name, translate=False).had_stored_offsets, name
