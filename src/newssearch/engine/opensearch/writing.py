@@ -2,9 +2,9 @@
 change, or an incremental update of the current one, both through the bulk API.
 
 - **Full.** A new index ``NAME-<time>`` (no refreshes while it fills), once its replicas
-  are live, gets every article; ``commit`` refreshes it, waits until each of its shards has a live copy,
-  then moves the alias ``NAME`` from the old index to it in one atomic ``_aliases``
-  request and deletes the old one. Searchers see the old index or the new
+  are live, gets every article; ``commit`` refreshes it, waits until each of its shards
+  has a live copy, then moves the alias ``NAME`` from the old index to it in one atomic
+  ``_aliases`` request and deletes the old one. Searchers see the old index or the new
   one, never a half-built one. ``cancel`` deletes the new index.
 - **Incremental.** Changes are kept in a spill file until ``commit``, which sends them
   (deletes first, then additions in order) with refreshes off, then refreshes once, so
