@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import threading
-import time
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -21,7 +20,7 @@ from newssearch.duplicates import sketch
 from newssearch.engine import querytree as t
 from newssearch.engine.base import Document, Query
 from newssearch.engine.opensearch import OpenSearchEngine, writing
-from newssearch.engine.opensearch.config import Settings
+from newssearch.engine.opensearch.config import REQUEST_TIMEOUT, Settings
 from newssearch.engine.opensearch.mapping import index_body
 from newssearch.errors import ArticleNotFound, IndexLocked, IndexNotFound, IndexOutdated, NewssearchError, QueryError
 from newssearch.fields import SCHEMA, Schema
@@ -303,13 +302,25 @@ def test_a_cluster_that_keeps_refusing_articles_is_given_up_on_within_the_bound(
     monkeypatch.setattr(writing, "COPIES_WAIT", 1)
     monkeypatch.setattr(writing, "RECOVERY_SECONDS", 3.0)
     monkeypatch.setattr(writing, "CHUNK_DOCS", 2)
-    started = time.monotonic()
+    requests: list[tuple[list[str], str, float]] = []  # each bulk request's articles, server wait and client timeout
+    streaming_bulk = writing.helpers.streaming_bulk
+
+    def recorded(client: object, actions: list[dict[str, Any]], **options: Any) -> Any:
+        requests.append(([action["_id"] for action in actions], options["timeout"], options["request_timeout"]))
+        return streaming_bulk(client, actions, **options)
+
+    monkeypatch.setattr(writing.helpers, "streaming_bulk", recorded)
     writer = engine.writer(full=True, size_bytes=0)
     with pytest.raises(NewssearchError) as raised:
         for i in range(6):
             writer.add(document(Article(f"late-{i}", f"Late {i}", "An article for shards with no copy.", f"late{i}.txt")))
         writer.commit()
-    assert time.monotonic() - started < 60  # about 10 s here
+    # Bounded before each try, not measured after: the backoff's sleeps (1 s, then 2 s) use up
+    # the 3 s, no try asks the server to wait past them, and only the first request is ever sent.
+    assert 1 <= len(requests) <= 4
+    for ids_sent, server_wait, client_timeout in requests:
+        assert ids_sent == ["late-0", "late-1"]
+        assert int(server_wait.removesuffix("s")) <= 3 and client_timeout <= 3 + REQUEST_TIMEOUT
     message = str(raised.value)
     assert message.startswith("6 articles could not be written")
     assert "late-0 (still refused after 3 s of retries); late-1 (still refused" in message
