@@ -116,7 +116,7 @@ def _bytes_column() -> columns.VarBytesColumn:
 
     Whoosh keeps them only past 32,768 articles a segment; below that, every reader of the
     column adds up all the lengths in a Python loop first: about 2.5 ms a column at 10,000
-    articles, paid by each one-off search for each column it reads (ids, sketches, snippets')."""
+    articles, paid by each one-off search for each column it reads (ids, sketches, snippets' blocks)."""
     return columns.VarBytesColumn(write_offsets_cutoff=0)
 
 
