@@ -69,7 +69,6 @@ class BulkSender:
     def __init__(self, client: OpenSearch, index: str) -> None:
         self.client, self.index = client, index
         self.failures: list[tuple[str, str]] = []  # (article id or _id, reason)
-        self.sent = 0
         self._refused_since: float | None = None  # when the current outage began
         self._gave_up = False
 
@@ -91,7 +90,6 @@ class BulkSender:
             if self._refused_since is None:
                 self._refused_since = time.monotonic()
             time.sleep(min(next(waits, BACKOFF_SECONDS[-1]), max(self._left(), 0)))
-        self.sent += len(actions) - len(pending)
         reason = f"still refused after {RECOVERY_SECONDS:.0f} s of retries"
         self.failures += [(_article(action), reason) for action in pending.values()]
 
