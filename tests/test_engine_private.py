@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from helpers import write_export
 from whoosh import query as q
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermInfo
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.scoring import BM25FScorer
 from whoosh.writing import PostingPool, SegmentWriter
@@ -61,6 +62,9 @@ def owners(index: SearchIndex) -> dict[str, Any]:
         "SubWriterTask": SubWriterTask,
         "SegmentWriter": writer,
         "PostingPool": writer.pool,
+        "W3FieldWriter": writer.fieldwriter,
+        "W3Codec": writer.codec,
+        "W3TermInfo": W3TermInfo(),
     }
 
 
@@ -77,6 +81,7 @@ def test_the_owners_are_the_whoosh_classes_named(owners: dict[str, Any]) -> None
     """The names in PARTS say which Whoosh class has the part: each live object is one."""
     assert isinstance(owners["BM25FScorer"], BM25FScorer)
     assert type(owners["SegmentWriter"]) is SegmentWriter and type(owners["PostingPool"]) is PostingPool
+    assert type(owners["W3FieldWriter"]) is W3FieldWriter and type(owners["W3Codec"]) is W3Codec
     for owner, name in (("W3LeafMatcher", "W3LeafMatcher"), ("W3PerDocReader", "W3PerDocReader"), ("VarBytesColumn.Reader", "Reader")):
         assert name in [cls.__name__ for cls in type(owners[owner]).__mro__], owner
 

@@ -1,5 +1,6 @@
 """The writers' pool of postings (engine/whoosh/pool.py): what comes out is what Whoosh's own pool
-gives for the same postings, in memory or spilled to runs on disk, and the segment it writes is the same."""
+gives for the same postings, in memory or spilled to runs on disk, and the segment written from it
+(a word at a time, postings.py) is the one Whoosh writes."""
 
 from __future__ import annotations
 
@@ -14,8 +15,11 @@ from whoosh.writing import PostingPool
 from newssearch import reindex
 from newssearch.engine.whoosh import pool
 from newssearch.engine.whoosh.pool import GroupedPostingPool, Posting
+from newssearch.engine.whoosh.store import open_index
 
 SAMPLE = Path(__file__).parent.parent / "sample" / "archive"
+BLOCK = 128
+"""The postings a block of the W3 codec holds."""
 
 
 @pytest.fixture(scope="module")
@@ -83,12 +87,18 @@ class WhooshsPool(PostingPool):
 
 
 def test_the_segment_is_the_one_whooshs_pool_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine's pool and its writer of a word's postings (postings.py) against Whoosh's pool,
+    whose postings Whoosh's field writer takes one at a time: the same files, byte for byte."""
     reindex(SAMPLE, tmp_path / "grouped")
     monkeypatch.setattr(pool, "GroupedPostingPool", WhooshsPool)
     reindex(SAMPLE, tmp_path / "whoosh")
     grouped, whoosh = index_files(tmp_path / "grouped"), index_files(tmp_path / "whoosh")
     assert {".pst", ".trm", ".col"} <= grouped.keys()
     assert grouped == whoosh
+    with open_index(tmp_path / "grouped").reader() as reader:  # words of one block, of several, and of a field without lengths
+        frequencies = {field: [reader.doc_frequency(field, word) for word in reader.lexicon(field)] for field in ("body", "facet_year")}
+    assert min(frequencies["body"]) == 1 and max(frequencies["body"]) > 3 * BLOCK
+    assert max(frequencies["facet_year"]) > BLOCK
 
 
 def test_the_pools_estimate_of_its_memory_counts_every_posting(sample_postings: list[Posting], tmp_path: Path) -> None:

@@ -35,10 +35,11 @@ are untouched.
 
 from __future__ import annotations
 
+import functools
 from functools import cached_property
 from typing import Any
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3PerDocReader, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter, W3PerDocReader, _lenfield
 from whoosh.reading import IndexReader, SegmentReader
 from whoosh.util.numeric import byte_to_length
 
@@ -65,14 +66,19 @@ class _FlushingPerDocReader(_RememberingPerDocReader):
     _whole_lengths: dict[str, Any]  # by field: the column's bytes, or None for a field without lengths
 
     def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
-        lengths = self._whole_lengths.get(fieldname, False)
-        if lengths is False:
-            reader = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            lengths = self._whole_lengths[fieldname] = None if reader is None else reader.load()
+        lengths = self.whole_lengths(fieldname)
         if lengths is None:
             return default
         byte: int = lengths[docnum]
         return _LENGTH_OF_BYTE[byte]
+
+    def whole_lengths(self, fieldname: str) -> Any:
+        """The field's lengths column, read whole (a byte per document), or None for a field without lengths."""
+        lengths = self._whole_lengths.get(fieldname, False)
+        if lengths is False:
+            reader = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            lengths = self._whole_lengths[fieldname] = None if reader is None else reader.load()
+        return lengths
 
 
 class _ClosingSegmentReader(SegmentReader):
@@ -109,9 +115,9 @@ def adopt(reader: IndexReader) -> IndexReader:
 
 
 def adopt_writer(writer: Any) -> None:
-    """Make a ``SegmentWriter`` gather its postings by word (pool.py), and flush its segment
-    through a per-document reader that remembers missing columns and reads lengths columns
-    whole: the one place a reindex asks for lengths once per posting."""
+    """Make a ``SegmentWriter`` gather its postings by word (pool.py), write them a block at a
+    time (postings.py), and flush its segment through a per-document reader that remembers
+    missing columns and reads lengths columns whole: the one place a reindex asks for lengths."""
     per_document_reader = writer.per_document_reader
 
     def flushing() -> Any:
@@ -122,7 +128,12 @@ def adopt_writer(writer: Any) -> None:
         return perdoc
 
     writer.per_document_reader = flushing  # on this writer only
-    from .pool import GroupedPostingPool  # with whoosh.writing, which a search does not import (deferred.py)
+    # with whoosh.writing, which a search does not import (deferred.py)
+    from .pool import GroupedPostingPool
+    from .postings import add_postings
+
+    if type(writer.fieldwriter) is W3FieldWriter:
+        writer.fieldwriter.add_postings = functools.partial(add_postings, writer.fieldwriter)
 
     if not isinstance(writer.pool, GroupedPostingPool):  # Whoosh's, made with the writer: it holds no posting yet
         writer.pool = GroupedPostingPool(writer._tempstorage, writer.newsegment, limitmb=writer.pool.limit // _MB)

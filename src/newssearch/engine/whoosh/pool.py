@@ -46,7 +46,23 @@ _WORD_BYTES = 520
 _VALUE_BYTES = 33
 """A bytes object's own memory besides its content (a value shared between postings is counted each time)."""
 
+Word = tuple[str, bytes, "array[int]", "array[float]", list[bytes | None]]
+"""A word's postings: (field, word, document numbers, weights, values), in document order."""
+
 _key = itemgetter(0)
+
+
+class WordPostings:
+    """A pool's postings, one at a time to iterate over (as Whoosh's writers read them), or a
+    word at a time (``words``): how postings.add_postings writes them."""
+
+    def __init__(self, words: Iterator[Word]) -> None:
+        self.words = words
+
+    def __iter__(self) -> Iterator[Posting]:
+        for fieldname, word, docnums, weights, values in self.words:
+            for docnum, weight, value in zip(docnums, weights, values, strict=True):
+                yield fieldname, word, docnum, weight, value
 
 
 class GroupedPostingPool(PostingPool):
@@ -89,26 +105,28 @@ class GroupedPostingPool(PostingPool):
         self._words = {}
         self.currentsize = 0
 
-    def items(self, maxfiles: int = 128) -> Iterator[Posting]:
-        """Every posting, by field, word and document: a merge of the runs by word, then the words in memory.
+    def words(self) -> Iterator[Word]:
+        """Every word's postings, by field and word, each in document order: a merge of the runs
+        by word, then the words in memory.
 
-        ``maxfiles`` is Whoosh's signature only: every run is open at once. A run holds what
-        the limit allows (192 MB a writer process), so fifty times Reuters would make about
-        twenty (estimated from the pool's own count, not measured)."""
+        Every run is open at once. A run holds what the limit allows (192 MB a writer
+        process), so fifty times Reuters would make about twenty (estimated from the pool's
+        own count, not measured)."""
         sources: list[Iterable[tuple[tuple[str, bytes], _Postings]]] = [self._read_grouped_run(path) for path in self.runs]
         sources.append(_sorted_words(self._words))
         self.runs, self._words = [], {}
-        for key, group in _by_word(heapq.merge(*sources, key=_key)):
-            fieldname, word = key
-            docnums, weights, values = group
+        for (fieldname, word), (docnums, weights, values) in _by_word(heapq.merge(*sources, key=_key)):
             if any(after <= before for before, after in pairwise(docnums)):
-                yield from sorted((fieldname, word, d, w, v) for d, w, v in zip(docnums, weights, values, strict=True))
-                continue
-            for docnum, weight, value in zip(docnums, weights, values, strict=True):
-                yield fieldname, word, docnum, weight, value
+                docnums, weights, values = _in_document_order(docnums, weights, values)
+            yield fieldname, word, docnums, weights, values
 
-    def iter_postings(self) -> Iterator[Posting]:
-        return self.items()
+    def items(self, maxfiles: int = 128) -> Iterator[Posting]:
+        """Every posting, by field, word and document (``maxfiles`` is Whoosh's signature only)."""
+        return iter(WordPostings(self.words()))
+
+    def iter_postings(self) -> WordPostings:
+        """What the writer flushes its segment from: postings.add_postings writes them a word at a time."""
+        return WordPostings(self.words())
 
     def _read_grouped_run(self, path: str) -> Iterator[tuple[tuple[str, bytes], _Postings]]:
         run: BinaryIO = self._open_run(path)
@@ -133,6 +151,12 @@ def _array(typecode: str, data: bytes) -> array[Any]:
     numbers: array[Any] = array(typecode)
     numbers.frombytes(data)
     return numbers
+
+
+def _in_document_order(docnums: array[int], weights: array[float], values: list[bytes | None]) -> _Postings:
+    """A word's postings sorted as Whoosh's pool sorts them (by document, weight, value)."""
+    ordered = sorted(zip(docnums, weights, values, strict=True))
+    return array("I", [d for d, _, _ in ordered]), array("d", [w for _, w, _ in ordered]), [v for _, _, v in ordered]
 
 
 def _by_word(groups: Iterable[tuple[tuple[str, bytes], _Postings]]) -> Iterator[tuple[tuple[str, bytes], _Postings]]:

@@ -2,7 +2,7 @@
 
 Whoosh is pinned exactly (pyproject.toml), and still: an upgrade that renames one of
 these would break the engine silently or deep inside a search. The engine reads them
-only through the functions below (and patches.py's subclasses), and
+only through the functions below (and patches.py's subclasses, postings.py's writer), and
 tests/test_engine_private.py checks each part of ``PARTS`` on live Whoosh objects, so a
 changed Whoosh fails one test that names the attribute.
 """
@@ -55,6 +55,14 @@ PARTS = (
     Part("SegmentWriter", "pool", "patches.adopt_writer gives a writer the pool that keeps postings by word (pool.py)"),
     Part("SegmentWriter", "_tempstorage", "patches.adopt_writer: where the pool writes its runs"),
     Part("SegmentWriter", "newsegment", "patches.adopt_writer: the segment the pool is for"),
+    Part("W3FieldWriter", "_codec", "postings.add_postings: the codec's block size and compression"),
+    Part("W3FieldWriter", "_postfile", "postings.add_postings writes a word's blocks to the postings file"),
+    Part("W3FieldWriter", "_tindex", "postings.add_postings adds a word's term info to the terms table"),
+    Part("W3FieldWriter", "_fieldid", "postings.add_postings: the field's number, which prefixes its words in the terms table"),
+    Part("W3Codec", "_blocklimit", "postings: the postings a block holds"),
+    Part("W3Codec", "_compression", "postings: the zlib level of a block"),
+    Part("W3TermInfo", "_struct", "postings packs a word's statistics as the codec does"),
+    Part("whoosh.codec.whoosh3", "WHOOSH3_HEADER_MAGIC", "postings: the mark before a word's first block"),
     Part("PostingPool", "limit", "pool.GroupedPostingPool: the memory past which it spills a run"),
     Part("PostingPool", "currentsize", "pool.GroupedPostingPool: its estimate of the memory it holds"),
     Part("PostingPool", "fieldnames", "pool.GroupedPostingPool: the fields it has postings of"),
