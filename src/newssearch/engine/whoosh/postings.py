@@ -1,17 +1,19 @@
-"""Writing a segment's postings a block at a time instead of a posting at a time.
+"""Writing a segment's postings a word at a time instead of a posting at a time.
 
 When a writer flushes its segment, Whoosh's field writer takes the pool's postings one
-at a time (``FieldWriter.add_postings``): per posting, a loop that checks their order,
-a lookup of the document's length, and two method calls that check types and append to
-the block. For a reindex of Reuters that was about a sixth of the writer processes' time
-(py-spy), while the block encoding itself (pickle and zlib) is done in C.
+at a time (``FieldWriter.add_postings``): per posting a loop that checks their order,
+looks up the document's length and calls two methods that check types and append to
+the block; per word a term info object, four ``tell()`` calls and nine writes. For a
+reindex of Reuters that was about 30% of the writer processes' time (py-spy), most of
+the words being in one or two articles (an article's id is a word of its own).
 
-The engine's pool already keeps each word's postings together, in arrays (pool.py). Here
-its postings are handed to Whoosh's own postings writer a block (128 postings) at a
-time: the block's buffer is filled from slices of the word's arrays, with the statistics
-``add_posting`` would have kept (the largest weight, the shortest and longest document),
-and Whoosh's ``_write_block`` and ``finish_term`` write it as before. So the segment is
-the same, byte for byte (tests/test_pool.py compares it with Whoosh's own pool and writer).
+The engine's pool already keeps each word's postings together, in arrays (pool.py).
+Here a word's blocks (128 postings each) are made from slices of those arrays, encoded
+as ``W3PostingsWriter._write_block`` encodes them (the differences of document numbers,
+32-bit weights, values, pickled and compressed, behind a pickled header of the block's
+statistics), written in one piece, and its term info packed as ``W3TermInfo`` packs it.
+So the segment is the same, byte for byte: tests/test_pool.py compares it with the one
+Whoosh's own pool and field writer make. Writer CPU for Reuters: 30.1 s before, about 26 s.
 
 Postings from anything but the engine's pool go Whoosh's way.
 """
