@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import tracemalloc
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ from newssearch.engine.whoosh.pool import GroupedPostingPool, Posting
 from newssearch.engine.whoosh.store import open_index
 
 SAMPLE = Path(__file__).parent.parent / "sample" / "archive"
+Indexed = tuple[bytes, int, float, bytes | None]
+"""A posting as a field indexes it: word, frequency, weight, value."""
 BLOCK = 128
 """The postings a block of the W3 codec holds."""
 
@@ -26,14 +29,15 @@ BLOCK = 128
 def sample_postings(tmp_path_factory: pytest.TempPathFactory) -> list[Posting]:
     """Every posting the engine's writer adds to its pool as it indexes the sample archive, in order."""
     added: list[Posting] = []
-    grouped_add = GroupedPostingPool.add
+    grouped_add_field = GroupedPostingPool.add_field
 
-    def recording(self: GroupedPostingPool, item: Posting) -> None:
-        added.append(item)
-        grouped_add(self, item)
+    def recording(self: GroupedPostingPool, fieldname: str, docnum: int, items: Iterable[Indexed], boost: float) -> int:
+        items = list(items)
+        added.extend((fieldname, word, docnum, weight * boost, value) for word, _, weight, value in items)
+        return grouped_add_field(self, fieldname, docnum, items, boost)
 
     with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setattr(GroupedPostingPool, "add", recording)
+        monkeypatch.setattr(GroupedPostingPool, "add_field", recording)
         reindex(SAMPLE, tmp_path_factory.mktemp("sample") / "index")
     return added
 

@@ -115,8 +115,9 @@ def adopt(reader: IndexReader) -> IndexReader:
 
 
 def adopt_writer(writer: Any) -> None:
-    """Make a ``SegmentWriter`` gather its postings by word (pool.py), write them a block at a
-    time (postings.py), and flush its segment through a per-document reader that remembers
+    """Make a ``SegmentWriter`` gather its postings by word (pool.py) a field at a time
+    (documents.py), its short fields remember their values' postings (remembering.py),
+    write them a word at a time (postings.py), and flush its segment through a per-document reader that remembers
     missing columns and reads lengths columns whole: the one place a reindex asks for lengths."""
     per_document_reader = writer.per_document_reader
 
@@ -129,11 +130,17 @@ def adopt_writer(writer: Any) -> None:
 
     writer.per_document_reader = flushing  # on this writer only
     # with whoosh.writing, which a search does not import (deferred.py)
+    from . import documents
     from .pool import GroupedPostingPool
     from .postings import add_postings
+    from .remembering import remember_values
+
+    remember_values(writer.schema)
 
     if type(writer.fieldwriter) is W3FieldWriter:
         writer.fieldwriter.add_postings = functools.partial(add_postings, writer.fieldwriter)
 
     if not isinstance(writer.pool, GroupedPostingPool):  # Whoosh's, made with the writer: it holds no posting yet
         writer.pool = GroupedPostingPool(writer._tempstorage, writer.newsegment, limitmb=writer.pool.limit // _MB)
+    if documents.fits(writer):
+        writer.add_document = functools.partial(documents.add_document, writer)

@@ -93,6 +93,28 @@ class GroupedPostingPool(PostingPool):
         if self.currentsize > self.limit:
             self.save()
 
+    def add_field(self, fieldname: str, docnum: int, items: Iterable[tuple[bytes, int, float, bytes | None]], boost: float) -> int:
+        """Add the postings of one field of one document, as ``FieldType.index`` gives them
+        (word, frequency, weight, value), each weight times ``boost`` as Whoosh's writer does;
+        the sum of their frequencies (the field's length)."""
+        words, size, length = self._words, 0, 0
+        for word, frequency, weight, value in items:
+            postings = words.get((fieldname, word))
+            if postings is None:
+                postings = words[(fieldname, word)] = (array("I"), array("d"), [])
+                size += _WORD_BYTES + len(word)
+            postings[0].append(docnum)
+            postings[1].append(weight * boost)
+            postings[2].append(value)
+            size += _POSTING_BYTES if value is None else _POSTING_BYTES + _VALUE_BYTES + len(value)
+            length += frequency
+        if size:
+            self.fieldnames.add(fieldname)
+            self.currentsize += size
+            if self.currentsize > self.limit:
+                self.save()
+        return length
+
     def save(self) -> None:
         """Write the words gathered so far to a run on disk, in order, and start afresh."""
         if not self._words:

@@ -2,7 +2,8 @@
 
 Whoosh is pinned exactly (pyproject.toml), and still: an upgrade that renames one of
 these would break the engine silently or deep inside a search. The engine reads them
-only through the functions below (and patches.py's subclasses, postings.py's writer), and
+only through the functions below (and patches.py's subclasses, postings.py's and
+documents.py's writing), and
 tests/test_engine_private.py checks each part of ``PARTS`` on live Whoosh objects, so a
 changed Whoosh fails one test that names the attribute.
 """
@@ -63,6 +64,13 @@ PARTS = (
     Part("W3Codec", "_compression", "postings: the zlib level of a block"),
     Part("W3TermInfo", "_struct", "postings packs a word's statistics as the codec does"),
     Part("whoosh.codec.whoosh3", "WHOOSH3_HEADER_MAGIC", "postings: the mark before a word's first block"),
+    Part("SegmentWriter", "_check_state", "documents.add_document: a closed writer refuses documents"),
+    Part("SegmentWriter", "_doc_boost", "documents.add_document: a document's boost"),
+    Part("SegmentWriter", "_field_boost", "documents.add_document: a field's boost"),
+    Part("SegmentWriter", "_check_fields", "documents.add_document: a field the schema lacks is refused"),
+    Part("SegmentWriter", "perdocwriter", "documents.add_document: where stored values, lengths and columns go"),
+    Part("SegmentWriter", "docnum", "documents.add_document: the number of the document added"),
+    Part("SegmentWriter", "_added", "documents.add_document: that the writer has something to commit"),
     Part("PostingPool", "limit", "pool.GroupedPostingPool: the memory past which it spills a run"),
     Part("PostingPool", "currentsize", "pool.GroupedPostingPool: its estimate of the memory it holds"),
     Part("PostingPool", "fieldnames", "pool.GroupedPostingPool: the fields it has postings of"),

@@ -26,6 +26,7 @@ from ...fields import SCHEMA, Field, Schema
 from ..base import Document
 from .analysis import text_analyzer
 from .prose import ProseField
+from .remembering import Remembering
 
 SCHEMA_VERSION = SCHEMA.version
 """An index of another version is not read (store.INDEX_NAME): it needs ``reindex --full``."""
@@ -41,7 +42,7 @@ display), seconds since 1970 (a column, for date sorts and recency) and whether 
 none (a column: undated articles sort last either way). One ``datetime`` field per schema."""
 
 
-class DayField(ID):
+class DayField(Remembering, ID):
     """Publication day as a ``YYYY-MM-DD`` term, queried as ``date:2023``, ``date:2023-03``,
     ``date:2023-03-03`` or ``date:[2023-01-01 TO 2023-03-31]``.
 
