@@ -10,12 +10,14 @@ from datetime import date
 from typing import Any
 
 import pytest
+from whoosh.codec.whoosh3 import STORED_COLUMN
 from whoosh.columns import VarBytesColumn
 
 from newssearch import SearchIndex, SearchRequest, search
 from newssearch.engine import open_engine
 from newssearch.engine.base import Query
 from newssearch.engine.whoosh import oneoff
+from newssearch.engine.whoosh.patches import STORED_COLUMN_NAME
 
 QUERIES = [
     "cocoa", "said", "cocoa prices", "cocoa cocoa prices", "START treaty", "start treaty", '"START treaty"', '"trade deficit"',
@@ -137,7 +139,7 @@ def test_a_query_answered_with_numpy_leaves_numpys_masked_arrays_unimported(samp
 def test_a_bytes_column_of_a_small_segment_keeps_its_offsets(sample_index: SearchIndex) -> None:
     """Whoosh keeps a bytes column's offsets only past 32,768 articles a segment; below that, each
     reader adds up every length in a Python loop before its first value, which a one-off search
-    pays for each column it reads (schema._bytes_column)."""
+    pays for each column it reads (schema._bytes_column), and for the stored fields."""
     engine = sample_index.engine
     columns = [name for name, field in engine.searcher().schema.items() if isinstance(field.column_type, VarBytesColumn)]  # type: ignore[attr-defined]
     assert {"id", "filekey", "sketch"} <= set(columns)
@@ -145,3 +147,5 @@ def test_a_bytes_column_of_a_small_segment_keeps_its_offsets(sample_index: Searc
         assert segment.doc_count_all() < 2**15
         for name in columns:
             assert segment.column_reader(name, translate=False).had_stored_offsets, name
+        stored = segment._perdoc.column_reader(STORED_COLUMN_NAME, STORED_COLUMN)  # Whoosh's own column (patches.adopt_writer)
+        assert stored._child.had_stored_offsets

@@ -40,10 +40,13 @@ from functools import cached_property
 from typing import Any
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter, W3PerDocReader, _lenfield
+from whoosh.columns import VarBytesColumn
 from whoosh.reading import IndexReader, SegmentReader
 from whoosh.util.numeric import byte_to_length
 
 _MB = 1024 * 1024
+STORED_COLUMN_NAME = "_stored"
+"""The column where Whoosh's W3 codec keeps each article's stored fields."""
 
 
 class _RememberingPerDocReader(W3PerDocReader):
@@ -114,6 +117,20 @@ def adopt(reader: IndexReader) -> IndexReader:
     return reader
 
 
+def _keep_stored_offsets(perdocwriter: Any) -> None:
+    """Have the writer's column of stored fields keep its offsets on disk, whatever the segment's size.
+
+    As for the schema's bytes columns (schema._bytes_column), Whoosh keeps them only past
+    32,768 articles a segment, and every reader of a smaller one first adds up all the
+    lengths in a Python loop: the first stored article a one-off search reads paid it in
+    each segment. That column is made by Whoosh's codec with its writer, so its writer is
+    told here, before the first article."""
+    stored = getattr(perdocwriter, "_colwriters", {}).get(STORED_COLUMN_NAME)
+    child = getattr(stored, "_child", None)  # Whoosh pickles the fields and compresses them into a bytes column
+    if isinstance(child, VarBytesColumn.Writer):
+        child.cutoff = 0
+
+
 def adopt_writer(writer: Any) -> None:
     """Make a ``SegmentWriter`` gather its postings by word (pool.py) a field at a time
     (documents.py), its short fields remember their values' postings (remembering.py),
@@ -129,6 +146,7 @@ def adopt_writer(writer: Any) -> None:
         return perdoc
 
     writer.per_document_reader = flushing  # on this writer only
+    _keep_stored_offsets(writer.perdocwriter)
     # with whoosh.writing, which a search does not import (deferred.py)
     from . import documents
     from .pool import GroupedPostingPool
