@@ -18,7 +18,14 @@ collector closing them with a ResourceWarning each.
 A writer gathers its postings in a pool of its own (pool.py), which keeps them by word
 instead of in one list of tuples it sorts and spills to disk: at ten times Reuters the
 writer processes took 373 s of CPU instead of 524-556 s, and each needs half the
-memory (105-112 MB at 1x against 224-240 MB).
+memory (105-112 MB at 1x against 224-240 MB). It is handed a document's postings a
+field at a time (documents.py), from short fields that remember each value's postings
+(remembering.py), and written out a word at a time (postings.py): the writers' CPU for
+Reuters went from about 30 to 24-26 s, the segment unchanged byte for byte.
+
+The writer's column of stored fields keeps its offsets on disk at any segment size, as the
+schema's bytes columns do (schema._bytes_column): else the first stored article a one-off
+search reads makes the reader add up every length of its segment's column.
 
 A segment reader keeps the set of its deleted documents, read on its first search,
 through the ``cached_property`` package, which asks asyncio whether the property is a
@@ -134,7 +141,8 @@ def _keep_stored_offsets(perdocwriter: Any) -> None:
 def adopt_writer(writer: Any) -> None:
     """Make a ``SegmentWriter`` gather its postings by word (pool.py) a field at a time
     (documents.py), its short fields remember their values' postings (remembering.py),
-    write them a word at a time (postings.py), and flush its segment through a per-document reader that remembers
+    its column of stored fields keep its offsets, and write its postings a word at a time
+    (postings.py), flushing its segment through a per-document reader that remembers
     missing columns and reads lengths columns whole: the one place a reindex asks for lengths."""
     per_document_reader = writer.per_document_reader
 
@@ -154,7 +162,6 @@ def adopt_writer(writer: Any) -> None:
     from .remembering import remember_values
 
     remember_values(writer.schema)
-
     if type(writer.fieldwriter) is W3FieldWriter:
         writer.fieldwriter.add_postings = functools.partial(add_postings, writer.fieldwriter)
 

@@ -80,18 +80,9 @@ class GroupedPostingPool(PostingPool):
         self._words: dict[tuple[str, bytes], _Postings] = {}
 
     def add(self, item: Posting) -> None:
+        """Add one posting: how Whoosh's writer adds those of the segments it merges in."""
         fieldname, word, docnum, weight, value = item
-        postings = self._words.get((fieldname, word))
-        if postings is None:
-            postings = self._words[(fieldname, word)] = (array("I"), array("d"), [])
-            self.fieldnames.add(fieldname)
-            self.currentsize += _WORD_BYTES + len(word)
-        postings[0].append(docnum)
-        postings[1].append(weight)
-        postings[2].append(value)
-        self.currentsize += _POSTING_BYTES if value is None else _POSTING_BYTES + _VALUE_BYTES + len(value)
-        if self.currentsize > self.limit:
-            self.save()
+        self.add_field(fieldname, docnum, ((word, 0, weight, value),), 1.0)
 
     def add_field(self, fieldname: str, docnum: int, items: Iterable[tuple[bytes, int, float, bytes | None]], boost: float) -> int:
         """Add the postings of one field of one document, as ``FieldType.index`` gives them
