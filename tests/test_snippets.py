@@ -1,12 +1,18 @@
-"""The snippet scan (snippets.py) on small texts built here: which passages, what is marked, escaping."""
+"""The snippet scan (snippets.py) on small texts built here: which passages, what is marked, escaping;
+and its analysis of a text's words, all at once, against the analyzer chain on real articles."""
 
 from __future__ import annotations
 
+import gzip
 import html
 import re
+import tarfile
 
-from newssearch.engine.whoosh.analysis import text_analyzer
-from newssearch.engine.whoosh.snippets import MATCHES_CHARS, SNIPPET_CHARS, SURROUND, marked, snippet
+from helpers import BBC_TAR, SEED, reuters_files
+from test_prose import EDGE_CASES
+
+from newssearch.engine.whoosh.analysis import TOKEN_PATTERN, text_analyzer
+from newssearch.engine.whoosh.snippets import MATCHES_CHARS, SNIPPET_CHARS, SURROUND, _RememberingAnalyzer, marked, snippet
 
 
 def terms(*words: str) -> frozenset[str]:
@@ -66,3 +72,24 @@ def test_without_a_match_the_opening_is_shown_escaped_and_cut_at_a_word() -> Non
 
 def test_a_short_text_without_a_match_is_shown_whole() -> None:
     assert snippet("Markets closed early today", terms("gold")) == "Markets closed early today"
+
+
+def _chain(word: str) -> tuple[tuple[str, int, int], ...]:
+    return tuple((t.text, t.startchar, t.endchar) for t in text_analyzer()(word, chars=True, mode="index", removestops=False))
+
+
+def test_a_texts_words_are_analysed_as_the_analyzer_chain_analyses_each() -> None:
+    """Hyphenated words whose folding changes their length (Ærø-Øresund) count their parts'
+    offsets in the folded text, as the chain's HyphenFilter does."""
+    texts = [*EDGE_CASES, "Ærø-Øresund İstanbul-based ﬁ-nance STRASSE-ß U.S.-Japan a-the the-a", SEED.read_text(encoding="utf-8")]
+    texts.append(gzip.open(reuters_files(1)[0], "rt", encoding="latin-1").read())
+    with tarfile.open(BBC_TAR) as tar:
+        for member in tar.getmembers()[:400]:
+            file = tar.extractfile(member)
+            if file is not None:
+                texts.append(file.read().decode("utf-8", "replace"))
+    words = {word for text in texts for word in TOKEN_PATTERN.findall(text)}
+    assert len(words) > 20_000 and sum("-" in word for word in words) > 500
+    analyzer = _RememberingAnalyzer()
+    analyzer.remember(words)
+    assert [word for word in sorted(words) if analyzer.analysed(word) != _chain(word)] == []

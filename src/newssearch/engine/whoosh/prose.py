@@ -64,7 +64,7 @@ class ProseField(TEXT):
         if text.isascii():  # lower-casing ASCII keeps every character a word character, so it may come first
             words = _findall(text.lower())
         else:
-            words = [_fold(word.lower()) for word in _findall(text)]
+            words = [fold(word.lower()) for word in _findall(text)]
         first = next((at for at, word in enumerate(words) if len(word) >= MINSIZE and word not in STOP_WORDS), None)
         if first is None:
             return {}
@@ -84,7 +84,7 @@ class ProseField(TEXT):
         return found
 
 
-def _fold(word: str) -> str:
+def fold(word: str) -> str:
     """CharsetFilter(accent_map) on a lower-cased word: only non-ASCII ones change."""
     return word if word.isascii() else word.translate(accent_map)
 
