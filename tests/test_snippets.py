@@ -8,9 +8,11 @@ import html
 import re
 import tarfile
 
+import pytest
 from helpers import BBC_TAR, SEED, reuters_files
 from test_prose import EDGE_CASES
 
+from newssearch.engine.whoosh import snippets
 from newssearch.engine.whoosh.analysis import TOKEN_PATTERN, text_analyzer
 from newssearch.engine.whoosh.snippets import MATCHES_CHARS, SNIPPET_CHARS, SURROUND, _RememberingAnalyzer, marked, snippet
 
@@ -91,5 +93,16 @@ def test_a_texts_words_are_analysed_as_the_analyzer_chain_analyses_each() -> Non
     words = {word for text in texts for word in TOKEN_PATTERN.findall(text)}
     assert len(words) > 20_000 and sum("-" in word for word in words) > 500
     analyzer = _RememberingAnalyzer()
-    analyzer.remember(words)
-    assert [word for word in sorted(words) if analyzer.analysed(word) != _chain(word)] == []
+    first, remembered = analyzer.analyses(words), analyzer.analyses(words)
+    assert first.keys() == remembered.keys() == words
+    assert [word for word in sorted(words) if first[word] != _chain(word) or remembered[word] != first[word]] == []
+
+
+def test_the_remembered_words_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(snippets, "MAX_REMEMBERED", 5)
+    analyzer = _RememberingAnalyzer()
+    texts = ["Oil prices rose in co-operation", "Gold and silver fell", "Oil fell"]
+    for text in texts:
+        words = text.split()
+        assert analyzer.analyses(words) == {word: _chain(word) for word in words}
+        assert len(analyzer._words) <= 5
