@@ -42,8 +42,7 @@ are untouched.
 
 from __future__ import annotations
 
-import functools
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter, W3PerDocReader, _lenfield
@@ -163,9 +162,9 @@ def adopt_writer(writer: Any) -> None:
 
     remember_values(writer.schema)
     if type(writer.fieldwriter) is W3FieldWriter:
-        writer.fieldwriter.add_postings = functools.partial(add_postings, writer.fieldwriter)
+        writer.fieldwriter.add_postings = partial(add_postings, writer.fieldwriter)
 
     if not isinstance(writer.pool, GroupedPostingPool):  # Whoosh's, made with the writer: it holds no posting yet
         writer.pool = GroupedPostingPool(writer._tempstorage, writer.newsegment, limitmb=writer.pool.limit // _MB)
     if documents.fits(writer):
-        writer.add_document = functools.partial(documents.add_document, writer)
+        writer.add_document = partial(documents.add_document, writer)
