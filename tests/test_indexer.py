@@ -16,6 +16,7 @@ import pytest
 from helpers import SAMPLE, SEED, bbc_article, link_reuters, reuters_files, stored_articles, write_export
 
 from newssearch import IndexLocked, NewssearchError, SearchIndex, SearchRequest, get_article, index_stats, reindex, search
+from newssearch import indexer
 from newssearch.engine import open_engine
 from newssearch.engine.base import Query
 from newssearch.engine.whoosh.store import open_index, write_lock
@@ -114,6 +115,46 @@ def test_bad_files_are_reported_and_the_rest_indexed(tmp_path: Path) -> None:
     index = SearchIndex(tmp_path / "index")
     assert get_article(index, "good").title == "Good record"
     assert search(index, SearchRequest("café")).hits[0].id == "latin1.txt"
+
+
+def test_files_read_in_processes_index_as_files_read_in_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    archive = tmp_path / "archive"
+    build_archive(archive)
+    (archive / "broken.jsonl").write_text('{"id": "good", "title": "Good record", "body": "fine"}\n{"id": oops}\n', encoding="utf-8")
+    (archive / "cut.sgm.gz").write_bytes((SAMPLE / "reuters" / "reut2-000.sgm.gz").read_bytes()[:5000])
+    used: list[int] = []
+    in_processes = indexer._read_in_processes
+    monkeypatch.setattr(indexer, "_read_in_processes", lambda files, n: used.append(n) or in_processes(files, n))
+    monkeypatch.setattr(indexer, "READ_PROCESS_BYTES", 10**12)
+    alone = reindex(archive, tmp_path / "alone")
+    monkeypatch.setattr(indexer, "READ_PROCESS_BYTES", 0)
+    helped = reindex(archive, tmp_path / "helped")
+    assert used == [min(os.cpu_count() or 1, 6)]  # the second reindex only: 6 files
+    assert stored_articles(tmp_path / "helped") == stored_articles(tmp_path / "alone")
+    assert helped.problems == alone.problems and [p.path for p in helped.skipped] == ["broken.jsonl", "cut.sgm.gz"]
+    assert helped.articles == alone.articles == 3000 + 1 + 5 + 1
+
+
+def test_a_reading_process_that_dies_fails_the_reindex_and_keeps_the_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("files are read in one process on a single core")
+    archive, index = tmp_path / "archive", tmp_path / "index"
+    build_archive(archive)
+    before = reindex(archive, index)
+    read_file = indexer.read_file
+
+    def killed_on_the_seed_page(abspath: str, relpath: str) -> object:  # runs in the forked reading process
+        if relpath == "seed.txt":
+            os._exit(9)  # as the OOM killer ends a process
+        return read_file(abspath, relpath)
+
+    monkeypatch.setattr(indexer, "read_file", killed_on_the_seed_page)
+    monkeypatch.setattr(indexer, "READ_PROCESS_BYTES", 0)
+    with pytest.raises(NewssearchError, match=r"^a process reading the archive died .*the previous index is unchanged: run reindex again$"):
+        reindex(archive, index, full=True)
+    assert index_stats(SearchIndex(index)).articles == before.articles == 3006
+    monkeypatch.setattr(indexer, "read_file", read_file)
+    assert reindex(archive, index, full=True).articles == 3006  # the lock was released
 
 
 def test_second_reindex_while_one_runs_says_so(tmp_path: Path) -> None:

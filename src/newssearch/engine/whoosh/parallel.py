@@ -17,10 +17,8 @@ on its job queue. Here:
 
 from __future__ import annotations
 
-import ctypes
 import os
 import queue
-import signal
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -29,11 +27,8 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
 from ...errors import NewssearchError
+from ...processes import FAILED, die_with_parent
 from .patches import adopt_writer
-
-_FAILED = 255
-"""A worker's exit status for a failure that was not an OSError (errno values are smaller)."""
-_PR_SET_PDEATHSIG = 1
 
 
 class _Worker(SubWriterTask):
@@ -51,22 +46,13 @@ class _Worker(SubWriterTask):
         super()._process_file(filename, doc_count)
 
     def run(self) -> None:
-        _die_with_parent(self._parent)
+        die_with_parent(self._parent)
         try:
             super().run()
         except OSError as error:
-            sys.exit(error.errno if error.errno and 0 < error.errno < _FAILED else _FAILED)
+            sys.exit(error.errno if error.errno and 0 < error.errno < FAILED else FAILED)
         except BaseException:  # noqa: BLE001  (Ctrl-C or a bug: the parent reports it, in one line)
-            sys.exit(_FAILED)
-
-
-def _die_with_parent(parent: int) -> None:
-    """Have the kernel SIGKILL this process when its parent dies; exit now if it already has."""
-    prctl = getattr(ctypes.CDLL(None), "prctl", None)
-    if prctl is not None:  # Linux; elsewhere an orphan ends when its job queue's pipe breaks
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:
-        os._exit(_FAILED)
+            sys.exit(FAILED)
 
 
 class _JobQueue:
@@ -125,6 +111,6 @@ class ParallelWriter(MpWriter):
             code = task.exitcode
             if code is None or code == 0:
                 continue
-            if 0 < code < _FAILED:
+            if 0 < code < FAILED:
                 raise OSError(code, os.strerror(code))
             raise NewssearchError(f"a writer process failed (exit status {code}); the previous index is unchanged: run reindex again")
