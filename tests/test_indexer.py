@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -15,8 +16,7 @@ from pathlib import Path
 import pytest
 from helpers import SAMPLE, SEED, bbc_article, link_reuters, reuters_files, stored_articles, write_export
 
-from newssearch import IndexLocked, NewssearchError, SearchIndex, SearchRequest, get_article, index_stats, reindex, search
-from newssearch import indexer
+from newssearch import IndexLocked, NewssearchError, SearchIndex, SearchRequest, get_article, index_stats, indexer, reindex, search
 from newssearch.engine import open_engine
 from newssearch.engine.base import Query
 from newssearch.engine.whoosh.store import open_index, write_lock
@@ -155,6 +155,28 @@ def test_a_reading_process_that_dies_fails_the_reindex_and_keeps_the_index(tmp_p
     assert index_stats(SearchIndex(index)).articles == before.articles == 3006
     monkeypatch.setattr(indexer, "read_file", read_file)
     assert reindex(archive, index, full=True).articles == 3006  # the lock was released
+
+
+def test_a_reindex_collects_garbage_less_often_and_then_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    archive = tmp_path / "archive"
+    shutil.copytree(SAMPLE, archive)
+    before = gc.get_threshold()
+    during: list[tuple[int, ...]] = []
+    read_file = indexer.read_file
+
+    def read_noting_the_collector(abspath: str, relpath: str) -> object:
+        during.append(gc.get_threshold())
+        if len(during) > 3:  # the sample's three files read once: the second reindex fails
+            raise OSError(28, "No space left on device")
+        return read_file(abspath, relpath)
+
+    monkeypatch.setattr(indexer, "read_file", read_noting_the_collector)
+    assert reindex(archive, tmp_path / "index").articles == 1016
+    assert gc.get_threshold() == before
+    with pytest.raises(NewssearchError, match="No space left on device"):
+        reindex(archive, tmp_path / "index", full=True)
+    assert gc.get_threshold() == before
+    assert set(during) == {(indexer.YOUNG_OBJECTS, *before[1:])} and before[0] < indexer.YOUNG_OBJECTS
 
 
 def test_second_reindex_while_one_runs_says_so(tmp_path: Path) -> None:
