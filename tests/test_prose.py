@@ -12,6 +12,7 @@ from helpers import BBC_TAR, SEED, reuters_files
 from whoosh.fields import TEXT
 
 from newssearch.article import Article
+from newssearch.engine.whoosh import prose
 from newssearch.engine.whoosh.analysis import text_analyzer
 from newssearch.engine.whoosh.prose import ProseField
 from newssearch.readers import reuters
@@ -58,7 +59,8 @@ def test_survives_pickling_with_the_schema() -> None:
     assert list(field.index(EDGE_CASES[5])) == _whoosh(EDGE_CASES[5], 2.0)
 
 
-def test_real_articles_index_as_the_chain_does() -> None:
+def _real_texts() -> list[str]:
+    """The seed page, a Reuters file's articles and 400 BBC articles."""
     texts = [SEED.read_text(encoding="utf-8")]
     for output in reuters.read(gzip.open(reuters_files(1)[0], "rt", encoding="latin-1").read(), "reut2-000.sgm"):
         if isinstance(output, Article):
@@ -68,7 +70,24 @@ def test_real_articles_index_as_the_chain_does() -> None:
             file = tar.extractfile(member)
             if file is not None:
                 texts.append(file.read().decode("utf-8", "replace"))
+    return texts
+
+
+def test_real_articles_index_as_the_chain_does() -> None:
+    texts = _real_texts()
     assert len(texts) > 1000
     field = ProseField()
     differing = [text[:80] for text in texts if list(field.index(text)) != _whoosh(text, 1.0)]
     assert differing == []
+
+
+def test_the_stems_remembered_are_bounded_and_not_pickled(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(prose, "STEMS_KEPT", 300)
+    field, cleared = ProseField(), 0
+    for text in _real_texts()[:300]:
+        before = len(field._stemmed)
+        assert list(field.index(text)) == _whoosh(text, 1.0)  # the same, remembered or afresh
+        cleared += len(field._stemmed) < before
+        assert len(field._stemmed) <= max(300, len(set(text.lower().split())))  # one text's words may exceed it
+    assert cleared > 3
+    assert pickle.loads(pickle.dumps(field))._stemmed == {}

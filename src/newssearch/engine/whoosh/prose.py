@@ -6,7 +6,7 @@ reindex's writer time. ``ProseField.index`` computes the very same postings (wor
 frequency, weight, encoded positions) from the same parts (analysis.py's pattern, stop
 words and stemmer) a list at a time: one regex pass, lower-casing, accent-folding only
 the words that need it, stop words by set lookup, and PyStemmer's ``stemWords`` over
-the whole list. Queries, snippets and highlights still run the analyzer itself, so the
+the words the field has not stemmed before. Queries, snippets and highlights still run the analyzer itself, so the
 two must agree exactly: tests/test_prose.py compares them on real articles.
 
 Other values (a list of words, keyword arguments) go through Whoosh's own way.
@@ -29,6 +29,8 @@ from .analysis import TOKEN_PATTERN, text_analyzer
 
 MINSIZE = 2
 """StopFilter's default: shorter words are dropped as stop words are."""
+STEMS_KEPT = 100_000
+"""Words whose stems a field remembers (ProseField._stems), a few MB; past this it starts afresh."""
 
 _findall = TOKEN_PATTERN.findall
 _pack_count: Callable[[int], bytes] = pack_uint
@@ -39,16 +41,20 @@ class ProseField(TEXT):
 
     def __init__(self, field_boost: float = 1.0, stored: bool = False) -> None:
         super().__init__(analyzer=text_analyzer(), stored=stored, field_boost=field_boost)
-        self._stem_words = self.analyzer.items[-1].stem_words
+        self._start_stemming()
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._stem_words = self.analyzer.items[-1].stem_words
+        self._start_stemming()
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        del state["_stem_words"]  # a bound method of the C stemmer: made again on load
+        del state["_stem_words"], state["_stemmed"]  # a bound method of the C stemmer and a cache: made again on load
         return state
+
+    def _start_stemming(self) -> None:
+        self._stem_words = self.analyzer.items[-1].stem_words
+        self._stemmed: dict[str, str] = {}
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         if kwargs or not isinstance(value, str) or type(self.format) is not Positions:
@@ -73,7 +79,7 @@ class ProseField(TEXT):
         positions: list[int] | range = range(first, first + len(kept))
         if any("-" in word for word in kept):
             kept, positions = _split_hyphens(kept, first)
-        stems = self._stem_words(kept)
+        stems = self._stems(kept)
         found: dict[str, list[int]] = {}
         for stem, position in zip(stems, positions, strict=True):
             at = found.get(stem)
@@ -82,6 +88,21 @@ class ProseField(TEXT):
             else:
                 at.append(position)
         return found
+
+    def _stems(self, words: list[str]) -> list[str]:
+        """The stem of each word, looked up in this field's table of words stemmed before; the new
+        ones stemmed together, where PyStemmer makes a Python string a word even for those in its
+        own cache of 10,000: the 290,000 words of 3,000 Reuters articles took 89 ms, not 118 ms
+        (fastest of 7 runs each, from an empty table)."""
+        stemmed = self._stemmed
+        new = set(words).difference(stemmed)
+        if new:
+            if len(stemmed) + len(new) > STEMS_KEPT:
+                stemmed.clear()
+                new = set(words)
+            fresh = list(new)
+            stemmed.update(zip(fresh, self._stem_words(fresh), strict=True))
+        return list(map(stemmed.__getitem__, words))
 
 
 def fold(word: str) -> str:
