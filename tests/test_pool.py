@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import tracemalloc
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import PostingPool
 
 from newssearch import reindex
-from newssearch.engine.whoosh import pool
+from newssearch.engine.whoosh import pool, postings
 from newssearch.engine.whoosh.pool import GroupedPostingPool, Posting
 from newssearch.engine.whoosh.store import open_index
 
@@ -92,7 +93,9 @@ class WhooshsPool(PostingPool):
 
 def test_the_segment_is_the_one_whooshs_pool_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The engine's pool and its writer of a word's postings (postings.py) against Whoosh's pool,
-    whose postings Whoosh's field writer takes one at a time: the same files, byte for byte."""
+    whose postings Whoosh's field writer takes one at a time: the same files, byte for byte, when
+    every block is compressed as Whoosh compresses them."""
+    monkeypatch.setattr(postings, "MIN_COMPRESSED", 0)
     reindex(SAMPLE, tmp_path / "grouped")
     monkeypatch.setattr(pool, "GroupedPostingPool", WhooshsPool)
     reindex(SAMPLE, tmp_path / "whoosh")
@@ -103,6 +106,37 @@ def test_the_segment_is_the_one_whooshs_pool_writes(tmp_path: Path, monkeypatch:
         frequencies = {field: [reader.doc_frequency(field, word) for word in reader.lexicon(field)] for field in ("body", "facet_year")}
     assert min(frequencies["body"]) == 1 and max(frequencies["body"]) > 3 * BLOCK
     assert max(frequencies["facet_year"]) > BLOCK
+
+
+def test_small_blocks_are_written_uncompressed_and_read_back_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reindex(SAMPLE, tmp_path / "small")
+    monkeypatch.setattr(postings, "MIN_COMPRESSED", 0)
+    reindex(SAMPLE, tmp_path / "all")
+    levels: dict[str, Counter[int]] = {}
+    for name in ("small", "all"):
+        with open_index(tmp_path / name).reader() as reader:
+            levels[name] = Counter()
+            for field, word in reader.all_terms():
+                matcher = reader.postings(field, word)
+                levels[name][matcher._compression] += 1  # the first block's, as its header says
+        assert dict(levels[name]) != {}
+    assert levels["all"].keys() == {3} and levels["small"].keys() == {0, 3}
+    assert levels["small"][0] > levels["small"].total() / 3  # most words are in one article: a block of 60-80 bytes
+    assert all_postings(tmp_path / "small") == all_postings(tmp_path / "all")
+    size = {name: sum(path.stat().st_size for path in (tmp_path / name).glob("*.pst")) for name in ("small", "all")}
+    assert size["small"] < size["all"]
+
+
+def all_postings(index_dir: Path) -> list[tuple[str, bytes, int, float, bytes]]:
+    """Every posting of an index, as its reader decodes them."""
+    found = []
+    with open_index(index_dir).reader() as reader:
+        for field, word in reader.all_terms():
+            matcher = reader.postings(field, word)
+            while matcher.is_active():
+                found.append((field, word, matcher.id(), matcher.weight(), matcher.value()))
+                matcher.next()
+    return found
 
 
 def test_the_pools_estimate_of_its_memory_counts_every_posting(sample_postings: list[Posting], tmp_path: Path) -> None:
