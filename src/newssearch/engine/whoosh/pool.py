@@ -42,7 +42,7 @@ _Postings = tuple["array[int]", "array[float]", list[bytes | None]]
 _POSTING_BYTES = 20
 """Memory a posting takes besides its value: 4 + 8 bytes in the arrays, 8 in the list of values."""
 _WORD_BYTES = 520
-"""Memory a word takes besides its text: dict entry, key tuple, the two arrays and the list."""
+"""Memory a word takes besides its text: dict entry, the tuple of its two arrays and list, and those."""
 _VALUE_BYTES = 33
 """A bytes object's own memory besides its content (a value shared between postings is counted each time)."""
 
@@ -77,7 +77,7 @@ class GroupedPostingPool(PostingPool):
 
     def __init__(self, tempstore: Any, segment: Any, limitmb: int = 128, **kwargs: Any) -> None:
         super().__init__(tempstore, segment, limitmb=limitmb, **kwargs)
-        self._words: dict[tuple[str, bytes], _Postings] = {}
+        self._words: dict[str, dict[bytes, _Postings]] = {}  # by field, then word: no key tuple to make per posting
 
     def add(self, item: Posting) -> None:
         """Add one posting: how Whoosh's writer adds those of the segments it merges in."""
@@ -88,11 +88,14 @@ class GroupedPostingPool(PostingPool):
         """Add the postings of one field of one document, as ``FieldType.index`` gives them
         (word, frequency, weight, value), each weight times ``boost`` as Whoosh's writer does;
         the sum of their frequencies (the field's length)."""
-        words, size, length = self._words, 0, 0
+        words = self._words.get(fieldname)
+        if words is None:
+            words = self._words[fieldname] = {}
+        size = length = 0
         for word, frequency, weight, value in items:
-            postings = words.get((fieldname, word))
+            postings = words.get(word)
             if postings is None:
-                postings = words[(fieldname, word)] = (array("I"), array("d"), [])
+                postings = words[word] = (array("I"), array("d"), [])
                 size += _WORD_BYTES + len(word)
             postings[0].append(docnum)
             postings[1].append(weight * boost)
@@ -155,9 +158,11 @@ class GroupedPostingPool(PostingPool):
             self._remove_run(path)
 
 
-def _sorted_words(words: dict[tuple[str, bytes], _Postings]) -> Iterator[tuple[tuple[str, bytes], _Postings]]:
-    for key in sorted(words):
-        yield key, words[key]
+def _sorted_words(fields: dict[str, dict[bytes, _Postings]]) -> Iterator[tuple[tuple[str, bytes], _Postings]]:
+    for fieldname in sorted(fields):
+        words = fields[fieldname]
+        for word in sorted(words):
+            yield (fieldname, word), words[word]
 
 
 def _array(typecode: str, data: bytes) -> array[Any]:
