@@ -157,6 +157,23 @@ def test_a_reading_process_that_dies_fails_the_reindex_and_keeps_the_index(tmp_p
     assert reindex(archive, index, full=True).articles == 3006  # the lock was released
 
 
+def test_a_reindexs_processes_run_whatever_the_default_way_to_start_one(tmp_path: Path) -> None:
+    """A fork server (Python 3.14's default) would be the parent of the processes that read and
+    write, and they end when their parent does: they are forked (processes.FORK)."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("a reindex works in one process on a single core")
+    script = (
+        "import multiprocessing, sys\n"
+        "multiprocessing.set_start_method('forkserver')\n"
+        "from newssearch import indexer\n"
+        "from newssearch.engine.whoosh import writing\n"
+        "indexer.READ_PROCESS_BYTES = writing.PARALLEL_BYTES = 0  # the sample read and written by helper processes\n"
+        "print(indexer.reindex(sys.argv[1], sys.argv[2]).articles)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, SAMPLE, tmp_path / "index"], capture_output=True, text=True, timeout=300)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "1016\n", "")
+
+
 def test_a_reindex_collects_garbage_less_often_and_then_as_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     archive = tmp_path / "archive"
     shutil.copytree(SAMPLE, archive)

@@ -45,7 +45,7 @@ from .engine import open_engine
 from .engine.base import Document, Engine, Indexed, Writer
 from .errors import NewssearchError, Problem, ProblemCap
 from .fields import SCHEMA, Schema
-from .processes import die_with_parent
+from .processes import FORK, die_with_parent
 from .readers import FileResult, read_file
 
 Progress = Callable[[int, int], None]
@@ -335,7 +335,7 @@ def _read_in_processes(files: list[ArchiveFile], processes: int) -> Iterator[_Re
     """Files read by helper processes, in order, two per process under way at a time (so memory
     does not grow with the archive while the spill is written)."""
     todo = iter(files)
-    pool = ProcessPoolExecutor(processes, initializer=die_with_parent, initargs=(os.getpid(),))
+    pool = ProcessPoolExecutor(processes, mp_context=FORK, initializer=die_with_parent, initargs=(os.getpid(),))
     try:
         pending: deque[Future[_Read]] = deque(pool.submit(_read, file) for file in islice(todo, 2 * processes))
         while pending:

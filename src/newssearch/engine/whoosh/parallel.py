@@ -7,6 +7,7 @@ traceback of its own; and a worker outlives a parent killed with SIGKILL, idle f
 on its job queue. Here:
 
 - a worker asks the kernel to kill it when its parent dies (Linux ``PR_SET_PDEATHSIG``);
+- a worker is forked, whatever Python's default way to start a process (processes.py);
 - a worker that fails exits quietly, with an ``OSError``'s errno as its exit status;
 - the parent checks its workers while it waits to hand them a batch (Whoosh's parent
   waited forever on a full job queue once they had died) and before committing, and
@@ -27,11 +28,18 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
 from ...errors import NewssearchError
-from ...processes import FAILED, die_with_parent
+from ...processes import FAILED, FORK, die_with_parent
 from .patches import adopt_writer
 
 
 class _Worker(SubWriterTask):
+    _start_method = "fork"
+
+    @staticmethod
+    def _Popen(process_obj: Any) -> Any:
+        """Forked, whatever Python's default way to start a process (processes.FORK)."""
+        return FORK.Process._Popen(process_obj)
+
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self._parent = os.getpid()
