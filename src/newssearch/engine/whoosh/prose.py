@@ -6,8 +6,9 @@ reindex's writer time. ``ProseField.index`` computes the very same postings (wor
 frequency, weight, encoded positions) from the same parts (analysis.py's pattern, stop
 words and stemmer) a list at a time: one regex pass, lower-casing, accent-folding only
 the words that need it, stop words by set lookup, and PyStemmer's ``stemWords`` over
-the words the field has not stemmed before. Queries, snippets and highlights still run the analyzer itself, so the
-two must agree exactly: tests/test_prose.py compares them on real articles.
+the words the field has not stemmed before. Queries, snippets and highlights still run
+the analyzer itself, so the two must agree exactly: tests/test_prose.py compares them on
+real articles.
 
 Other values (a list of words, keyword arguments) go through Whoosh's own way.
 """
@@ -30,7 +31,8 @@ from .analysis import TOKEN_PATTERN, text_analyzer
 MINSIZE = 2
 """StopFilter's default: shorter words are dropped as stop words are."""
 STEMS_KEPT = 100_000
-"""Words whose stems a field remembers (ProseField._stems), a few MB; past this it starts afresh."""
+"""Words whose stems a field remembers (ProseField._stems), about 200 bytes each; past this
+it starts afresh. Reuters' bodies hold 55,000 different words."""
 
 _findall = TOKEN_PATTERN.findall
 _pack_count: Callable[[int], bytes] = pack_uint
