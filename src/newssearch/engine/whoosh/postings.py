@@ -97,7 +97,8 @@ class _TermWriter:
             # what W3TermInfo.add_block keeps of each block
             total += sum(stored)
             heaviest_of_all = max(heaviest_of_all, heaviest)
-            shortest_of_all = shortest if shortest_of_all is None else min(shortest_of_all, shortest)  # type: ignore[type-var]
+            if shortest is not None:
+                shortest_of_all = shortest if shortest_of_all is None else min(shortest_of_all, shortest)
             longest_of_all = max(longest_of_all, longest)
             data = dumps((_gaps(ids), _weights(stored), self._values(values[at:end])), 2)
             level = comp if len(data) >= MIN_COMPRESSED else 0
