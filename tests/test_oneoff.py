@@ -3,17 +3,20 @@ and its process imports none of what it has no use for."""
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from whoosh.codec.whoosh3 import STORED_COLUMN
 from whoosh.columns import VarBytesColumn
 
-from newssearch import SearchIndex, SearchRequest, search
+from newssearch import SearchIndex, SearchRequest, cli, search
 from newssearch.engine import open_engine
 from newssearch.engine.base import Query
 from newssearch.engine.whoosh import oneoff
@@ -149,3 +152,49 @@ def test_a_bytes_column_of_a_small_segment_keeps_its_offsets(sample_index: Searc
             assert segment.column_reader(name, translate=False).had_stored_offsets, name
         stored = segment._perdoc.column_reader(STORED_COLUMN_NAME, STORED_COLUMN)  # Whoosh's own column (patches.adopt_writer)
         assert stored._child.had_stored_offsets
+
+
+def _at_exit(index: SearchIndex, call: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """A process that runs ``call`` (``run()`` or ``main(...)``) on ``newssearch query ARGS`` and, as Python
+    exits, prints how many objects the collector has frozen and whether it is on."""
+    code = (
+        "import atexit, gc, sys\nfrom newssearch.cli import main, run\n"
+        "atexit.register(lambda: print(gc.get_freeze_count(), gc.isenabled(), file=sys.stderr))\n"
+        f"sys.argv = ['newssearch', 'query', *{list(args)!r}, '--json', '--index', {str(index.index_dir)!r}]\n{call}\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+
+def test_the_program_leaves_its_objects_out_of_the_collections_at_exit(sample_index: SearchIndex, tmp_path: Path) -> None:
+    """Python's teardown collects garbage over every live object, several times: 20 ms of a one-off query
+    (cli.run). The program freezes them first, whatever the command's outcome; ``main``, which a test or
+    another program calls and then goes on, leaves the collector as it found it."""
+    done = _at_exit(sample_index, "run()", "START", "treaty")
+    assert done.returncode == 0 and json.loads(done.stdout)["total"] > 0
+    frozen, enabled = done.stderr.split()
+    assert int(frozen) > 10_000 and enabled == "True"  # the query's pause (cli._uncollected) is over
+    failed = _at_exit(SearchIndex(tmp_path / "none", sample_index.schema), "run()", "START")
+    assert failed.returncode == 1 and failed.stderr.splitlines()[0].startswith("Error: ")
+    assert int(failed.stderr.split()[-2]) > 10_000  # the exit status is the command's, and its objects are frozen too
+    called = _at_exit(sample_index, "main(sys.argv[1:], standalone_mode=False)", "START", "treaty")
+    assert called.returncode == 0 and called.stderr.split() == ["0", "True"]
+
+
+def test_a_query_pauses_the_collector_while_it_searches_and_restores_it(sample_index: SearchIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The collector found nothing to free in a one-off search, and ran some 60 times (cli._uncollected)."""
+    seen: list[bool] = []
+
+    def searching(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "search", searching)
+    index = str(sample_index.index_dir)
+    assert CliRunner().invoke(cli.main, ["query", "START", "treaty", "--index", index]).exit_code == 0
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        assert CliRunner().invoke(cli.main, ["query", "Lavrov", "--index", index]).exit_code == 0
+        assert not gc.isenabled()  # as the caller had it
+    finally:
+        gc.enable()
