@@ -9,8 +9,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -62,21 +61,6 @@ def _open(index_dir: str, schema: Schema, engine: str, one_off: bool = False) ->
     """The index in ``index_dir`` (Whoosh) or on the cluster (OpenSearch), by the --engine option;
     ``one_off`` for a command that searches once (open_engine)."""
     return SearchIndex(index_dir, schema, open_engine(index_dir, schema, engine, one_off=one_off))
-
-
-@contextmanager
-def _uncollected() -> Iterator[None]:
-    """Python's garbage collector paused while the block runs: for one search, whose objects
-    are freed as it goes or kept until it ends. In a one-off ``newssearch query`` the
-    collector otherwise ran some 60 times over the engine's import and the search, 5-8 ms
-    of a process of about 110 ms (issue 15), and found nothing to free."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _echo_json(data: Any) -> None:
@@ -183,7 +167,7 @@ def query_command(
     # numpy, if the search imports it, starts a BLAS thread per core and spins them up: CPU
     # time only, since newssearch does no linear algebra (one process, one search).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    with _uncollected(), _open(index_dir, schema, engine, one_off=True) as index:
+    with _open(index_dir, schema, engine, one_off=True) as index:
         result = search(index, request)
     if as_json:
         _echo_json(result.to_dict())
