@@ -55,10 +55,15 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')} load {' '.join(map(str, load_average()))}] {message}", file=sys.stderr, flush=True)
 
 
+PROGRAM = "import sys; from newssearch import cli; sys.argv[0] = 'newssearch'; sys.exit(getattr(cli, 'run', cli.main)())"
+"""What pip's ``newssearch`` script runs, with the measured commit's own entry point: ``cli.run``
+since ``3fb4481``, ``cli.main`` before. Not the script installed beside this Python: it calls
+the entry point of the checkout it was installed from, which an older snapshot lacks."""
+
+
 def newssearch_command(*args: str) -> list[str]:
-    """The installed ``newssearch`` script beside this Python, as a user runs it."""
-    script = Path(sys.executable).with_name("newssearch")
-    return [str(script), *args] if script.exists() else [sys.executable, "-m", "newssearch.cli", *args]
+    """``newssearch ARGS`` as a user runs it (``-P``: nothing from the working folder comes first on the path)."""
+    return [sys.executable, "-P", "-c", PROGRAM, *args]
 
 
 # Full builds ------------------------------------------------------------------------------
