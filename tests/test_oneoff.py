@@ -152,13 +152,13 @@ def test_a_bytes_column_of_a_small_segment_keeps_its_offsets(sample_index: Searc
         assert stored._child.had_stored_offsets
 
 
-def _at_exit(index: SearchIndex, call: str, *args: str) -> subprocess.CompletedProcess[str]:
+def _at_exit(index_dir: Path, call: str, *args: str) -> subprocess.CompletedProcess[str]:
     """A process that runs ``call`` (``run()`` or ``main(...)``) on ``newssearch query ARGS`` and, as Python
     exits, prints how many objects the collector has frozen."""
     code = (
         "import atexit, gc, sys\nfrom newssearch.cli import main, run\n"
         "atexit.register(lambda: print(gc.get_freeze_count(), file=sys.stderr))\n"
-        f"sys.argv = ['newssearch', 'query', *{list(args)!r}, '--json', '--index', {str(index.index_dir)!r}]\n{call}\n"
+        f"sys.argv = ['newssearch', 'query', *{list(args)!r}, '--json', '--index', {str(index_dir)!r}]\n{call}\n"
     )
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
 
@@ -167,11 +167,11 @@ def test_the_program_leaves_its_objects_out_of_the_collections_at_exit(sample_in
     """Python's teardown collects garbage over every live object, several times: 20 ms of a one-off query
     (cli.run). The program freezes them first, whatever the command's outcome; ``main``, which a test or
     another program calls and then goes on, leaves the collector as it found it."""
-    done = _at_exit(sample_index, "run()", "START", "treaty")
+    done = _at_exit(sample_index.index_dir, "run()", "START", "treaty")
     assert done.returncode == 0 and json.loads(done.stdout)["total"] > 0
     assert int(done.stderr) > 10_000
-    failed = _at_exit(SearchIndex(tmp_path / "none", sample_index.schema), "run()", "START")
+    failed = _at_exit(tmp_path / "none", "run()", "START")
     assert failed.returncode == 1 and failed.stderr.splitlines()[0].startswith("Error: ")
     assert int(failed.stderr.split()[-1]) > 10_000  # the exit status is the command's, and its objects are frozen too
-    called = _at_exit(sample_index, "main(sys.argv[1:], standalone_mode=False)", "START", "treaty")
+    called = _at_exit(sample_index.index_dir, "main(sys.argv[1:], standalone_mode=False)", "START", "treaty")
     assert called.returncode == 0 and called.stderr.strip() == "0"
