@@ -33,7 +33,7 @@ from .patches import adopt_writer
 
 
 class _Worker(SubWriterTask):
-    _start_method = "fork"
+    _start_method = "fork"  # as multiprocessing's ForkProcess: the worker's own context forks too
 
     @staticmethod
     def _Popen(process_obj: Any) -> Any:
